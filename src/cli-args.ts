@@ -1,0 +1,135 @@
+// Command-line parsing: pure, so every flag and every error message is unit-tested.
+import type { Lang } from './i18n/types.js';
+
+export type Command =
+  | { kind: 'tui' }
+  | { kind: 'check'; page?: number; json: boolean }
+  | { kind: 'reset'; page?: number; yes: boolean }
+  | { kind: 'help' }
+  | { kind: 'version' };
+
+export interface CliOptions {
+  command: Command;
+  lang?: Lang;
+  target?: string;
+  /** The learner's KTHW folder on the jumpbox (where `downloads/`, `units/`, `configs/` are). */
+  workdir?: string;
+  /** Another lesson pack (course folder), e.g. for tests or a study group's own pages. */
+  lessons?: string;
+}
+
+export class UsageError extends Error {}
+
+const VALUE_FLAGS = new Set(['--lang', '--target', '--page', '--workdir', '--lessons']);
+
+export function parseArgs(argv: readonly string[]): CliOptions {
+  const positional: string[] = [];
+  const values = new Map<string, string>();
+  const switches = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') {
+      positional.push(...argv.slice(i + 1));
+      break;
+    }
+    if (arg.startsWith('--')) {
+      const eq = arg.indexOf('=');
+      const name = eq === -1 ? arg : arg.slice(0, eq);
+      if (VALUE_FLAGS.has(name)) {
+        const value = eq === -1 ? argv[++i] : arg.slice(eq + 1);
+        if (value === undefined || value === '') throw new UsageError(`${name} needs a value`);
+        values.set(name, value);
+      } else if (['--json', '--help', '--version', '--yes'].includes(name)) {
+        switches.add(name);
+      } else {
+        throw new UsageError(`unknown option ${arg} (see kthw-tutor --help)`);
+      }
+    } else if (arg === '-h') switches.add('--help');
+    else if (arg === '-v' || arg === '-V') switches.add('--version');
+    else if (arg === '-y') switches.add('--yes');
+    else positional.push(arg);
+  }
+
+  const options: Omit<CliOptions, 'command'> = {};
+  const lang = values.get('--lang');
+  if (lang !== undefined) {
+    if (lang !== 'ko' && lang !== 'en') throw new UsageError(`--lang must be ko or en, not "${lang}"`);
+    options.lang = lang;
+  }
+  const target = values.get('--target');
+  if (target !== undefined) {
+    parseTarget(target); // validate early, with the same message the app shows
+    options.target = target;
+  }
+  if (values.has('--workdir')) options.workdir = values.get('--workdir')!;
+  if (values.has('--lessons')) options.lessons = values.get('--lessons')!;
+
+  if (switches.has('--help')) return { ...options, command: { kind: 'help' } };
+  if (switches.has('--version')) return { ...options, command: { kind: 'version' } };
+
+  const [name, ...rest] = positional;
+  const pageFlag = values.get('--page');
+  const page = pageFlag !== undefined ? parsePage(pageFlag) : undefined;
+  switch (name) {
+    case undefined:
+      return { ...options, command: { kind: 'tui' } };
+    case 'check':
+      if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}" after check`);
+      return { ...options, command: { kind: 'check', json: switches.has('--json'), ...(page ? { page } : {}) } };
+    case 'reset': {
+      if (rest.length > 1) throw new UsageError(`unexpected argument "${rest[1]}" after reset`);
+      const p = rest[0] !== undefined ? parsePage(rest[0]) : page;
+      return { ...options, command: { kind: 'reset', yes: switches.has('--yes'), ...(p ? { page: p } : {}) } };
+    }
+    default:
+      throw new UsageError(`unknown command "${name}" (commands: check, reset; see kthw-tutor --help)`);
+  }
+}
+
+function parsePage(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`a page is a number from 1, not "${text}"`);
+  return n;
+}
+
+export interface TargetSpec {
+  user?: string;
+  host: string;
+  port?: number;
+}
+
+/** `user@host[:port]`, `host`, or `[v6addr]:port`, as ssh users write them. */
+export function parseTarget(text: string): TargetSpec {
+  const m = /^(?:([^@\s:]+)@)?(\[[0-9a-fA-F:.]+\]|[^@\s:[\]]+)(?::(\d{1,5}))?$/.exec(text.trim());
+  if (!m) throw new UsageError(`"${text}" is not a target: write user@host[:port], e.g. root@server`);
+  const [, user, rawHost, rawPort] = m;
+  const host = rawHost!.replace(/^\[(.*)\]$/, '$1');
+  const spec: TargetSpec = { host };
+  if (user) spec.user = user;
+  if (rawPort) {
+    const port = Number(rawPort);
+    if (port < 1 || port > 65535) throw new UsageError(`port ${rawPort} in "${text}" is out of range (1-65535)`);
+    spec.port = port;
+  }
+  return spec;
+}
+
+export const HELP_TEXT = `kthw-tutor — Kubernetes the Hard Way, chapter 8, step by step, checked on your server
+
+Usage:
+  kthw-tutor [options]                 open the tutor (interactive terminal)
+  kthw-tutor check [--page N] [--json] check the server; exit 0 only if every check passes
+  kthw-tutor reset [N] [--yes]         forget recorded progress (of page N, or all); asks first
+
+Options:
+  --lang ko|en             language (default: from LANG / LC_ALL)
+  --target user@host[:port]  the server to check (default: root@server, as ~/.ssh/config resolves it)
+  --workdir DIR            your kubernetes-the-hard-way folder on the jumpbox
+                           (default: ~/kubernetes-the-hard-way)
+  --lessons DIR            use another lesson pack (a folder with course.yaml)
+  -h, --help               this help
+  -v, --version            print the version
+
+Environment:
+  NO_COLOR      no colours        XDG_STATE_HOME  where progress is kept (per server)
+`;

@@ -1,0 +1,139 @@
+// Pure state transitions of a tutor session. Effects dispatch these actions when work finishes.
+import type { CheckResult, ProbeResult } from '../checks/result.js';
+import type { Lang } from '../i18n/types.js';
+import {
+  emptyFacts,
+  firstOpenStep,
+  pageUnlocked,
+  stepUnlocked,
+  type ConnectionState,
+  type CoursePlan,
+  type Overlay,
+  type StepFacts,
+  type TutorState,
+} from './state.js';
+
+/** Cap on run output kept in memory per step: enough for a screenful and the diagnostics. */
+export const RUN_OUTPUT_CAP = 64 * 1024;
+
+export type Action =
+  | { type: 'lang'; lang: Lang }
+  | { type: 'connection'; connection: ConnectionState }
+  | { type: 'open-page'; page: number }
+  | { type: 'select-step'; delta: number }
+  | { type: 'scroll'; delta: number; max?: number }
+  | { type: 'scroll-to'; line: number }
+  | { type: 'overlay'; overlay: Overlay }
+  | { type: 'notice'; text: string | null }
+  | { type: 'hint'; stepId: string; available: number }
+  | { type: 'check-start'; stepIds: string[] }
+  | {
+      type: 'check-done';
+      results: Record<string, { checks: CheckResult[]; probes: ProbeResult[]; diagnostics: string[] }>;
+    }
+  | { type: 'run-start'; stepId: string; command: string }
+  | { type: 'run-output'; stepId: string; chunk: string }
+  | { type: 'run-done'; stepId: string; code: number | null; timedOut: boolean; diagnostics: string[] }
+  | { type: 'forget'; stepIds: string[] };
+
+function withFacts(state: TutorState, stepId: string, change: (f: StepFacts) => StepFacts): TutorState {
+  const current = state.facts[stepId];
+  if (!current) return state;
+  return { ...state, facts: { ...state.facts, [stepId]: change(current) } };
+}
+
+export function reduce(plan: CoursePlan, state: TutorState, action: Action): TutorState {
+  switch (action.type) {
+    case 'lang':
+      return { ...state, lang: action.lang };
+    case 'connection':
+      return { ...state, connection: action.connection };
+    case 'open-page': {
+      // Locked pages can be read (the learner may study ahead); gating applies to running steps.
+      const page = Math.max(0, Math.min(plan.pages.length - 1, action.page));
+      return { ...state, page, step: firstOpenStep(plan, state, page), scroll: 0, overlay: { kind: 'none' } };
+    }
+    case 'select-step': {
+      const count = plan.pages[state.page]?.steps.length ?? 0;
+      const step = Math.max(0, Math.min(count - 1, state.step + action.delta));
+      return { ...state, step };
+    }
+    case 'scroll': {
+      const max = action.max ?? Number.MAX_SAFE_INTEGER;
+      return { ...state, scroll: Math.max(0, Math.min(max, state.scroll + action.delta)) };
+    }
+    case 'scroll-to':
+      return { ...state, scroll: Math.max(0, action.line) };
+    case 'overlay':
+      return { ...state, overlay: action.overlay };
+    case 'notice':
+      return { ...state, notice: action.text };
+    case 'hint':
+      return withFacts(state, action.stepId, (f) => ({
+        ...f,
+        hintsShown: Math.min(action.available, f.hintsShown + 1),
+      }));
+    case 'check-start': {
+      let next = state;
+      for (const id of action.stepIds) next = withFacts(next, id, (f) => ({ ...f, busy: f.busy ?? 'checking' }));
+      return next;
+    }
+    case 'check-done': {
+      let next = state;
+      for (const [id, r] of Object.entries(action.results)) {
+        next = withFacts(next, id, (f) => ({
+          ...f,
+          busy: f.busy === 'checking' ? null : f.busy,
+          checks: r.checks,
+          probes: r.probes,
+          // Evidence from the run (exit status, output) stays relevant until the next run.
+          diagnostics: unique([...r.diagnostics, ...f.runDiagnostics]),
+        }));
+      }
+      return next;
+    }
+    case 'run-start':
+      return withFacts(state, action.stepId, (f) => ({
+        ...f,
+        busy: 'running',
+        diagnostics: [],
+        runDiagnostics: [],
+        run: { command: action.command, text: '', code: null, timedOut: false, done: false },
+      }));
+    case 'run-output':
+      return withFacts(state, action.stepId, (f) =>
+        f.run ? { ...f, run: { ...f.run, text: capTail(f.run.text + action.chunk, RUN_OUTPUT_CAP) } } : f,
+      );
+    case 'run-done':
+      return withFacts(state, action.stepId, (f) => ({
+        ...f,
+        busy: null,
+        run: f.run ? { ...f.run, code: action.code, timedOut: action.timedOut, done: true } : f.run,
+        runDiagnostics: action.diagnostics,
+        diagnostics: unique(action.diagnostics),
+      }));
+    case 'forget': {
+      let next = state;
+      const passedBefore = new Set(state.passedBefore);
+      for (const id of action.stepIds) {
+        next = withFacts(next, id, () => emptyFacts());
+        passedBefore.delete(id);
+      }
+      return { ...next, passedBefore };
+    }
+  }
+}
+
+function unique(ids: string[]): string[] {
+  return [...new Set(ids)];
+}
+
+/** Keep the end of a growing log: the latest output is what the learner needs to see. */
+function capTail(text: string, cap: number): string {
+  return text.length <= cap ? text : text.slice(text.length - cap);
+}
+
+/** Whether the selected step may be run now (the UI also shows why not). */
+export function canRun(plan: CoursePlan, state: TutorState, pageIndex: number, stepIndex: number): boolean {
+  return pageUnlocked(plan, state, pageIndex) && stepUnlocked(plan, state, pageIndex, stepIndex);
+}

@@ -1,0 +1,453 @@
+// A tutor session: holds the state, performs the effects (checks, runs, progress) and reports
+// back through the pure reducer. The Ink app subscribes to it; tests drive it directly.
+import type { CheckResult, ProbeResult } from '../checks/result.js';
+import type { CheckSpec, Where } from '../checks/spec.js';
+import type { Probe, Step } from '../course/schema.js';
+import type { Lang, Translate } from '../i18n/types.js';
+import type { Executor } from '../remote/executor.js';
+import { sanitizeTerminal } from '../text/sanitize.js';
+import { shq } from '../text/shell-quote.js';
+import { matchDiagnostics } from './diagnose.js';
+import { reduce, type Action } from './reducer.js';
+import {
+  allStepIds,
+  checksPassed,
+  initialState,
+  pageDone,
+  stepUnlocked,
+  type CoursePlan,
+  type TutorState,
+} from './state.js';
+
+export interface SessionPage {
+  id: string;
+  steps: Step[];
+}
+
+export interface HostKeyQuestion {
+  host: string;
+  port: number;
+  keyType: string;
+  fingerprint: string;
+}
+
+/** How the session asks the learner something while connecting (the UI answers). */
+export interface Prompts {
+  confirmHostKey(q: HostKeyQuestion): Promise<boolean>;
+  askPassphrase(keyPath: string): Promise<string | undefined>;
+}
+
+export type ConnectOutcome = { ok: true } | { ok: false; why: string; todo: string };
+
+/** The learner's server as the session sees it; src/remote provides the real one. */
+export interface ServerLink {
+  readonly label: string;
+  connect(prompts: Prompts, t: Translate): Promise<ConnectOutcome>;
+  executor(): Executor;
+  close(): Promise<void>;
+}
+
+/** Where progress is recorded; src/progress provides the real one. */
+export interface ProgressSink {
+  recordAttempt(stepId: string): void;
+  recordHint(stepId: string): void;
+  recordPass(stepId: string, evidence: Array<{ checkId: string; summary: string }>): void;
+  forget(stepIds: string[]): void;
+}
+
+/** Runs a batch of checks with their probes in ONE exec on one executor. */
+export type BatchRunner = (
+  executor: Executor,
+  items: Array<{ id: string; spec: CheckSpec }>,
+  probes: Array<{ id: string; probe: Probe }>,
+) => Promise<{ checks: CheckResult[]; probes: ProbeResult[] }>;
+
+export interface SessionDeps {
+  pages: SessionPage[];
+  lang: Lang;
+  translate: (lang: Lang) => Translate;
+  server: ServerLink;
+  jumpbox: Executor;
+  runBatch: BatchRunner;
+  progress?: ProgressSink;
+  passedBefore?: Iterable<string>;
+  /** Default working directories for `run` (a step's own `cwd` wins). */
+  jumpboxDir: string;
+  serverDir: string;
+}
+
+type Pending =
+  | { kind: 'host-key'; question: HostKeyQuestion; resolve: (ok: boolean) => void }
+  | { kind: 'passphrase'; keyPath: string; resolve: (value: string | undefined) => void };
+
+/** Check ids default to kind-index within a step (the loader fills them; this keeps it total). */
+export function checkId(spec: CheckSpec, index: number): string {
+  return spec.id ?? `${spec.kind}-${index + 1}`;
+}
+
+/**
+ * The script a step's run sends on stdin to /bin/sh -s: echo each command as the learner would
+ * see it at a prompt, stop at the first failure (as following the chapter by hand would).
+ */
+export function runScript(commands: readonly string[], cwd: string): string {
+  const lines = ['set -e', `cd ${shq(cwd)}`];
+  for (const cmd of commands) {
+    lines.push(`printf '%s\\n' ${shq(`$ ${cmd}`)}`, cmd);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export class TutorSession {
+  private state: TutorState;
+  private readonly listeners = new Set<() => void>();
+  private readonly plan: CoursePlan;
+  private pending: Pending | null = null;
+  private connected = false;
+
+  constructor(private readonly deps: SessionDeps) {
+    this.plan = { pages: deps.pages };
+    this.state = initialState(this.plan, deps.lang, deps.passedBefore);
+  }
+
+  // --- store protocol (useSyncExternalStore) ---
+  getState = (): TutorState => this.state;
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+  get coursePlan(): CoursePlan {
+    return this.plan;
+  }
+  get pendingPrompt(): Pending | null {
+    return this.pending;
+  }
+  get t(): Translate {
+    return this.deps.translate(this.state.lang);
+  }
+
+  dispatch(action: Action): void {
+    this.state = reduce(this.plan, this.state, action);
+    for (const l of this.listeners) l();
+  }
+
+  private notice(key: string, params?: Record<string, unknown>): void {
+    this.dispatch({ type: 'notice', text: this.t(key, params) });
+  }
+
+  // --- connection ---
+  async connect(): Promise<boolean> {
+    this.dispatch({ type: 'connection', connection: { kind: 'connecting', label: this.deps.server.label } });
+    const outcome = await this.deps.server.connect(
+      {
+        confirmHostKey: (question) =>
+          new Promise<boolean>((resolve) => {
+            this.pending = { kind: 'host-key', question, resolve };
+            this.dispatch({ type: 'overlay', overlay: { kind: 'host-key', ...question } });
+          }),
+        askPassphrase: (keyPath) =>
+          new Promise<string | undefined>((resolve) => {
+            this.pending = { kind: 'passphrase', keyPath, resolve };
+            this.dispatch({ type: 'overlay', overlay: { kind: 'passphrase', keyPath } });
+          }),
+      },
+      this.t,
+    );
+    this.pending = null;
+    this.connected = outcome.ok;
+    this.dispatch({
+      type: 'connection',
+      connection: outcome.ok
+        ? { kind: 'connected', label: this.deps.server.label }
+        : { kind: 'failed', label: this.deps.server.label, why: outcome.why, todo: outcome.todo },
+    });
+    if (!outcome.ok) this.notice('ui:notice.offline');
+    return outcome.ok;
+  }
+
+  /** The UI's answer to a host-key or passphrase prompt. */
+  answerPrompt(answer: boolean | string | undefined): void {
+    const p = this.pending;
+    if (!p) return;
+    this.pending = null;
+    this.dispatch({ type: 'overlay', overlay: { kind: 'none' } });
+    if (p.kind === 'host-key') p.resolve(answer === true);
+    else p.resolve(typeof answer === 'string' ? answer : undefined);
+  }
+
+  // --- checking ---
+  private executorFor(where: Where): Executor | null {
+    if (where === 'jumpbox') return this.deps.jumpbox;
+    return this.connected ? this.deps.server.executor() : null;
+  }
+
+  private stepById(stepId: string): Step | undefined {
+    for (const page of this.deps.pages) for (const s of page.steps) if (s.id === stepId) return s;
+    return undefined;
+  }
+
+  /**
+   * Checks the given steps: all their checks and probes go out as ONE batch per location
+   * (jumpbox, server), then each step gets its results, diagnostics and progress record.
+   */
+  async check(stepIds: string[]): Promise<void> {
+    const steps = stepIds.map((id) => this.stepById(id)).filter((s): s is Step => !!s);
+    if (steps.length === 0) return;
+    this.dispatch({ type: 'check-start', stepIds: steps.map((s) => s.id) });
+    const started = Date.now();
+
+    type Item = { key: string; stepId: string; id: string; spec: CheckSpec };
+    const byWhere: Record<Where, { items: Item[]; probes: Array<{ id: string; probe: Probe; stepId: string }> }> = {
+      jumpbox: { items: [], probes: [] },
+      server: { items: [], probes: [] },
+    };
+    for (const step of steps) {
+      step.checks.forEach((spec, i) => {
+        const where = spec.where ?? step.where;
+        const id = checkId(spec, i);
+        byWhere[where].items.push({ key: `${step.id}/${id}`, stepId: step.id, id, spec });
+      });
+      for (const probe of step.probes) {
+        byWhere[probe.where].probes.push({ id: `journal:${probe.journal}`, probe, stepId: step.id });
+      }
+    }
+
+    const checksByStep = new Map<string, CheckResult[]>();
+    const probesByStep = new Map<string, ProbeResult[]>();
+    await Promise.all(
+      (['jumpbox', 'server'] as const).map(async (where) => {
+        const { items, probes } = byWhere[where];
+        if (items.length === 0 && probes.length === 0) return;
+        const executor = this.executorFor(where);
+        let results: { checks: CheckResult[]; probes: ProbeResult[] };
+        if (!executor) {
+          results = { checks: items.map((it) => unavailable(it.id, it.spec, where, this.t('ui:notice.offline'))), probes: [] };
+        } else {
+          // Probe ids are shared between steps (two steps may read the same journal): run once.
+          const uniqueProbes = [...new Map(probes.map((p) => [p.id, { id: p.id, probe: p.probe }])).values()];
+          results = await this.deps.runBatch(
+            executor,
+            items.map((it) => ({ id: it.key, spec: it.spec })),
+            uniqueProbes,
+          );
+        }
+        results.checks.forEach((r, i) => {
+          const item = items[i];
+          if (!item) return;
+          const list = checksByStep.get(item.stepId) ?? [];
+          list.push({ ...r, checkId: item.id });
+          checksByStep.set(item.stepId, list);
+        });
+        for (const p of probes) {
+          const found = results.probes.find((r) => r.probeId === p.id);
+          if (!found) continue;
+          const list = probesByStep.get(p.stepId) ?? [];
+          list.push(found);
+          probesByStep.set(p.stepId, list);
+        }
+      }),
+    );
+
+    const results: Record<string, { checks: CheckResult[]; probes: ProbeResult[]; diagnostics: string[] }> = {};
+    for (const step of steps) {
+      const checks = checksByStep.get(step.id) ?? [];
+      const probes = probesByStep.get(step.id) ?? [];
+      const passed = checks.length > 0 && checks.every((c) => c.status === 'pass');
+      const run = this.state.facts[step.id]?.run;
+      const diagnostics = passed
+        ? []
+        : matchDiagnostics(step.diagnostics, {
+            checks,
+            probes,
+            run: run?.done ? { code: run.code, output: run.text } : null,
+          });
+      results[step.id] = { checks, probes, diagnostics };
+    }
+    const wasDone = new Set(allStepIds(this.plan).filter((id) => checksPassed(this.state.facts[id])));
+    this.dispatch({ type: 'check-done', results });
+    this.recordProgress(steps, results, wasDone);
+    this.announce(steps.map((s) => s.id), wasDone, Date.now() - started);
+  }
+
+  private recordProgress(
+    steps: Step[],
+    results: Record<string, { checks: CheckResult[] }>,
+    wasDone: Set<string>,
+  ): void {
+    const progress = this.deps.progress;
+    if (!progress) return;
+    for (const step of steps) {
+      const checks = results[step.id]?.checks ?? [];
+      if (checks.length > 0 && checks.every((c) => c.status === 'pass')) {
+        if (!wasDone.has(step.id)) {
+          progress.recordPass(
+            step.id,
+            checks.map((c) => ({ checkId: c.checkId, summary: `${c.subject}: ${c.evidence.slice(0, 200)}` })),
+          );
+        }
+      }
+    }
+  }
+
+  /** Tells the learner what a check changed for the selected step. */
+  private announce(checked: string[], wasDone: Set<string>, ms: number): void {
+    const pageIndex = this.state.page;
+    const page = this.plan.pages[pageIndex];
+    const selected = page?.steps[this.state.step];
+    if (selected && checked.includes(selected.id) && checked.length === 1) {
+      const n = this.state.step + 1;
+      if (checksPassed(this.state.facts[selected.id])) {
+        if (pageDone(this.plan, this.state, pageIndex)) {
+          const last = pageIndex === this.plan.pages.length - 1;
+          this.notice(last ? 'ui:notice.courseDone' : 'ui:notice.pagePassed');
+        } else {
+          this.notice('ui:notice.passed', { n });
+          if (!wasDone.has(selected.id)) this.dispatch({ type: 'select-step', delta: 1 });
+        }
+      } else {
+        this.notice('ui:notice.failed', { n });
+      }
+      return;
+    }
+    this.notice('ui:notice.checked', { count: checked.length, ms });
+  }
+
+  /** Opens a page and re-checks its steps: the server's state is the truth, not the record. */
+  async openPage(index: number): Promise<void> {
+    this.dispatch({ type: 'open-page', page: index });
+    const page = this.plan.pages[this.state.page];
+    if (page) await this.check(page.steps.map((s) => s.id));
+  }
+
+  async checkSelected(): Promise<void> {
+    const step = this.selectedStep();
+    if (!step) return;
+    this.deps.progress?.recordAttempt(step.id);
+    await this.check([step.id]);
+  }
+
+  selectedStep(): Step | undefined {
+    return this.deps.pages[this.state.page]?.steps[this.state.step];
+  }
+
+  /** Asks for consent before anything runs: opens the confirmation with the exact commands. */
+  requestRun(fixOf?: string): void {
+    const step = this.selectedStep();
+    if (!step) return;
+    if (!stepUnlocked(this.plan, this.state, this.state.page, this.state.step)) {
+      const page = this.plan.pages[this.state.page]!;
+      const firstOpen = page.steps.findIndex((s) => !checksPassed(this.state.facts[s.id]));
+      this.notice('ui:notice.locked', { n: firstOpen + 1 });
+      return;
+    }
+    if (fixOf !== undefined) {
+      this.dispatch({ type: 'overlay', overlay: { kind: 'confirm-run', stepId: step.id, fix: fixOf } });
+      return;
+    }
+    if (step.run.length === 0) {
+      this.notice('ui:notice.noRun');
+      return;
+    }
+    this.dispatch({ type: 'overlay', overlay: { kind: 'confirm-run', stepId: step.id } });
+  }
+
+  /** The fix offered by the first firing diagnostic that has one, if any. */
+  availableFix(stepId: string): { diagnostic: string; commands: string[] } | null {
+    const step = this.stepById(stepId);
+    const fired = this.state.facts[stepId]?.diagnostics ?? [];
+    for (const id of fired) {
+      const d = step?.diagnostics.find((x) => x.id === id);
+      if (d?.fix) return { diagnostic: id, commands: d.fix };
+    }
+    return null;
+  }
+
+  commandsFor(stepId: string, fix?: string): string[] {
+    const step = this.stepById(stepId);
+    if (!step) return [];
+    if (fix === undefined) return step.run;
+    return step.diagnostics.find((d) => d.id === fix)?.fix ?? [];
+  }
+
+  cwdFor(step: Step): string {
+    return step.cwd ?? (step.where === 'jumpbox' ? this.deps.jumpboxDir : this.deps.serverDir);
+  }
+
+  /** Runs the step's commands (or a diagnostic's fix) after consent, then checks the step. */
+  async run(stepId: string, fix?: string): Promise<void> {
+    const step = this.stepById(stepId);
+    if (!step) return;
+    this.dispatch({ type: 'overlay', overlay: { kind: 'none' } });
+    const commands = this.commandsFor(stepId, fix);
+    const executor = this.executorFor(step.where);
+    if (!executor || commands.length === 0) {
+      this.notice(executor ? 'ui:notice.noRun' : 'ui:notice.offline');
+      return;
+    }
+    this.deps.progress?.recordAttempt(step.id);
+    this.dispatch({ type: 'run-start', stepId, command: commands.join('\n') });
+    // Live output is untrusted remote text: strip terminal control sequences before it is kept.
+    const onChunk = (chunk: string) => this.dispatch({ type: 'run-output', stepId, chunk: sanitizeTerminal(chunk) });
+    const result = await executor.exec('/bin/sh -s', {
+      stdin: runScript(commands, this.cwdFor(step)),
+      timeoutMs: step.timeoutSeconds * 1000,
+      onStdout: onChunk,
+      onStderr: onChunk,
+    });
+    const output = this.state.facts[stepId]?.run?.text ?? '';
+    const diagnostics =
+      result.code === 0 ? [] : matchDiagnostics(step.diagnostics, { checks: null, probes: [], run: { code: result.code, output } });
+    this.dispatch({ type: 'run-done', stepId, code: result.code, timedOut: result.timedOut, diagnostics });
+    await this.check([stepId]);
+  }
+
+  hint(): void {
+    const step = this.selectedStep();
+    if (!step) return;
+    const shown = this.state.facts[step.id]?.hintsShown ?? 0;
+    if (shown >= step.hints.length) {
+      this.notice('ui:notice.noHints');
+      return;
+    }
+    this.deps.progress?.recordHint(step.id);
+    this.dispatch({ type: 'hint', stepId: step.id, available: step.hints.length });
+  }
+
+  setLang(lang: Lang): void {
+    this.dispatch({ type: 'lang', lang });
+    this.notice('ui:notice.langChanged');
+  }
+
+  /** Forgets recorded progress of the current page (or all) and checks again. */
+  async reset(scope: 'page' | 'all'): Promise<void> {
+    const ids =
+      scope === 'all' ? allStepIds(this.plan) : (this.plan.pages[this.state.page]?.steps.map((s) => s.id) ?? []);
+    this.deps.progress?.forget(ids);
+    this.dispatch({ type: 'forget', stepIds: ids });
+    this.dispatch({ type: 'overlay', overlay: { kind: 'none' } });
+    this.notice('ui:notice.reset');
+    await this.check(this.plan.pages[this.state.page]?.steps.map((s) => s.id) ?? []);
+  }
+
+  get targetLabel(): string {
+    return this.deps.server.label;
+  }
+
+  /** Points the session at another server (and its own progress record), then reconnects. */
+  async retarget(server: ServerLink, progress: ProgressSink | undefined, passedBefore: Iterable<string>): Promise<void> {
+    await this.deps.server.close();
+    this.deps.server = server;
+    this.deps.progress = progress;
+    this.connected = false;
+    this.state = { ...initialState(this.plan, this.state.lang, passedBefore), page: this.state.page };
+    this.dispatch({ type: 'overlay', overlay: { kind: 'none' } });
+    if (await this.connect()) await this.openPage(this.state.page);
+  }
+
+  async close(): Promise<void> {
+    await this.deps.server.close();
+  }
+}
+
+function unavailable(id: string, spec: CheckSpec, where: Where, reason: string): CheckResult {
+  return { checkId: id, kind: spec.kind, where, subject: id, status: 'error', findings: [], evidence: '', error: reason };
+}

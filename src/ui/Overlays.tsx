@@ -1,0 +1,193 @@
+// Everything drawn over the page: help, outline, confirmations and prompts. Each overlay takes
+// the keys while it is open (the page's input is inactive then).
+import { Box, Text, useInput } from 'ink';
+import { useState } from 'react';
+import type { Translate } from '../i18n/types.js';
+import type { TutorSession } from '../tutor/session.js';
+import { pageDone, pageUnlocked, type TutorState } from '../tutor/state.js';
+import type { PageView } from './document.js';
+import { actionFor, KEY_BINDINGS } from './keys.js';
+import { TextInput } from './TextInput.js';
+
+interface OverlayProps {
+  session: TutorSession;
+  state: TutorState;
+  pages: PageView[];
+  t: Translate;
+  columns: number;
+  changeTarget: (value: string) => Promise<string | null>;
+  onQuit: () => void;
+}
+
+export function Overlays(props: OverlayProps) {
+  const o = props.state.overlay;
+  switch (o.kind) {
+    case 'help':
+      return <Help {...props} />;
+    case 'outline':
+      return <Outline {...props} cursor={o.cursor} />;
+    case 'confirm-run':
+      return <ConfirmRun {...props} stepId={o.stepId} fix={o.fix} />;
+    case 'confirm-reset':
+      return <ConfirmReset {...props} scope={o.scope} />;
+    case 'target':
+      return <TargetPrompt {...props} />;
+    case 'host-key':
+      return <HostKeyPrompt {...props} host={o.host} port={o.port} keyType={o.keyType} fingerprint={o.fingerprint} />;
+    case 'passphrase':
+      return <PassphrasePrompt {...props} keyPath={o.keyPath} />;
+    case 'none':
+      return null;
+  }
+}
+
+const close = (session: TutorSession) => session.dispatch({ type: 'overlay', overlay: { kind: 'none' } });
+
+function Help({ session, t }: OverlayProps) {
+  useInput((input, key) => {
+    const action = actionFor('dismiss', input, key);
+    if (action) close(session);
+  });
+  return (
+    <Box flexDirection="column" borderStyle="round" paddingX={1}>
+      <Text bold>{t('ui:help.title')}</Text>
+      {KEY_BINDINGS.map((b) => (
+        <Text key={b.action}>
+          <Text color="cyan">{b.label.padEnd(12)}</Text>
+          {t(`ui:help.actions.${b.action}`)}
+        </Text>
+      ))}
+      <Text dimColor>{t('ui:help.close')}</Text>
+    </Box>
+  );
+}
+
+function Outline({ session, state, pages, t, cursor }: OverlayProps & { cursor: number }) {
+  const plan = session.coursePlan;
+  useInput((input, key) => {
+    const action = actionFor('list', input, key);
+    if (action === 'scroll-down' || action === 'scroll-up') {
+      const next = Math.max(0, Math.min(pages.length - 1, cursor + (action === 'scroll-down' ? 1 : -1)));
+      session.dispatch({ type: 'overlay', overlay: { kind: 'outline', cursor: next } });
+    } else if (action === 'confirm') {
+      void session.openPage(cursor);
+    } else if (action === 'cancel') {
+      close(session);
+    }
+  });
+  return (
+    <Box flexDirection="column" borderStyle="round" paddingX={1}>
+      <Text bold>{t('ui:outline.title')}</Text>
+      {pages.map((p, i) => {
+        const done = pageDone(plan, state, i);
+        const open = pageUnlocked(plan, state, i);
+        const mark = done ? '✔' : open ? '❍' : '✕';
+        const label = done ? t('ui:outline.done') : open ? t('ui:outline.open') : t('ui:outline.locked');
+        return (
+          <Text key={p.title} inverse={i === cursor} wrap="truncate-end">
+            {`${mark} ${i + 1}. ${p.title}`} <Text dimColor>({label})</Text>
+          </Text>
+        );
+      })}
+      <Text dimColor>{t('ui:outline.footer')}</Text>
+    </Box>
+  );
+}
+
+function ConfirmRun({ session, t, stepId, fix }: OverlayProps & { stepId: string; fix: string | undefined }) {
+  const step = session.selectedStep();
+  const commands = session.commandsFor(stepId, fix);
+  useInput((input, key) => {
+    const action = actionFor('confirm', input, key);
+    if (action === 'confirm') void session.run(stepId, fix);
+    else if (action === 'cancel') close(session);
+  });
+  if (!step) return null;
+  const where = t(`ui:where.${step.where}`);
+  const target = step.where === 'server' ? session.targetLabel : 'localhost';
+  return (
+    <Box flexDirection="column" borderStyle="round" borderColor="yellow" paddingX={1}>
+      <Text bold>{t(fix ? 'ui:confirm.fixTitle' : 'ui:confirm.runTitle', { where, target })}</Text>
+      <Text dimColor>{t('ui:confirm.cwd', { cwd: session.cwdFor(step) })}</Text>
+      {commands.map((c, i) => (
+        <Text key={i} color="yellow">
+          {c
+            .split('\n')
+            .map((l) => `$ ${l}`)
+            .join('\n')}
+        </Text>
+      ))}
+      <Text>{t('ui:confirm.question')}</Text>
+    </Box>
+  );
+}
+
+function ConfirmReset({ session, state, t, scope }: OverlayProps & { scope: 'page' | 'all' }) {
+  useInput((input, key) => {
+    const action = actionFor('confirm', input, key);
+    if (action === 'confirm') void session.reset(scope);
+    else if (action === 'cancel') close(session);
+  });
+  return (
+    <Box flexDirection="column" borderStyle="round" borderColor="yellow" paddingX={1}>
+      <Text bold>
+        {scope === 'page'
+          ? t('ui:confirm.resetPageTitle', { page: state.page + 1 })
+          : t('ui:confirm.resetAllTitle', { target: session.targetLabel })}
+      </Text>
+      <Text>{t('ui:confirm.resetNote')}</Text>
+      <Text>{t('ui:confirm.resetQuestion')}</Text>
+    </Box>
+  );
+}
+
+function TargetPrompt({ session, t, changeTarget }: OverlayProps) {
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <Box flexDirection="column" borderStyle="round" paddingX={1}>
+      <Text bold>{t('ui:target.title')}</Text>
+      <Text>{t('ui:target.explain')}</Text>
+      <TextInput
+        initial={session.targetLabel}
+        onSubmit={(value) => {
+          void changeTarget(value.trim()).then((err) => setError(err));
+        }}
+        onCancel={() => close(session)}
+      />
+      {error ? <Text color="red">{error}</Text> : null}
+      <Text dimColor>{t('ui:target.footer')}</Text>
+    </Box>
+  );
+}
+
+function HostKeyPrompt(
+  props: OverlayProps & { host: string; port: number; keyType: string; fingerprint: string },
+) {
+  const { session, t } = props;
+  useInput((input, key) => {
+    const action = actionFor('confirm', input, key);
+    // Only an explicit "y" trusts a key: Enter must not accept a fingerprint by reflex.
+    if (action === 'confirm' && input === 'y') session.answerPrompt(true);
+    else if (action === 'cancel') session.answerPrompt(false);
+  });
+  const short = props.keyType.replace(/^ssh-/, '').replace(/^ecdsa-sha2-nistp\d+$/, 'ecdsa');
+  return (
+    <Box flexDirection="column" borderStyle="round" borderColor="yellow" paddingX={1}>
+      <Text bold>{t('ui:hostKey.title')}</Text>
+      <Text>{t('ui:hostKey.host', { host: props.host, port: props.port })}</Text>
+      <Text color="cyan">{t('ui:hostKey.fingerprint', { type: props.keyType, fingerprint: props.fingerprint })}</Text>
+      <Text>{t('ui:hostKey.explain', { short })}</Text>
+      <Text>{t('ui:hostKey.question')}</Text>
+    </Box>
+  );
+}
+
+function PassphrasePrompt({ session, t, keyPath }: OverlayProps & { keyPath: string }) {
+  return (
+    <Box flexDirection="column" borderStyle="round" paddingX={1}>
+      <Text bold>{t('ui:passphrase.title', { key: keyPath })}</Text>
+      <TextInput mask onSubmit={(v) => session.answerPrompt(v)} onCancel={() => session.answerPrompt(undefined)} />
+      <Text dimColor>{t('ui:passphrase.footer')}</Text>
+    </Box>
+  );
+}

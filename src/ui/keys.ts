@@ -1,0 +1,91 @@
+// Every key binding of the app, in one table. Views look actions up here; the help overlay and
+// the footer are generated from it, so what is shown is always what works.
+import type { Key } from 'ink';
+
+export type KeyAction =
+  | 'quit'
+  | 'help'
+  | 'outline'
+  | 'next-step'
+  | 'prev-step'
+  | 'scroll-down'
+  | 'scroll-up'
+  | 'page-down'
+  | 'page-up'
+  | 'next-page'
+  | 'prev-page'
+  | 'run'
+  | 'check'
+  | 'hint'
+  | 'fix'
+  | 'lang'
+  | 'target'
+  | 'reset'
+  | 'confirm'
+  | 'cancel';
+
+export interface KeyBinding {
+  action: KeyAction;
+  /** Printable characters that trigger it. */
+  chars?: string[];
+  /** Named keys (Ink's Key flags) that trigger it. */
+  keys?: Array<keyof Key>;
+  /** Shown in help and footer, e.g. "r" or "↑/k". */
+  label: string;
+  /** Listed in the one-line footer (the rest only in the help overlay). */
+  footer?: boolean;
+}
+
+export const KEY_BINDINGS: readonly KeyBinding[] = [
+  { action: 'run', chars: ['r'], label: 'r', footer: true },
+  { action: 'check', chars: ['c'], label: 'c', footer: true },
+  { action: 'hint', chars: ['h'], label: 'h', footer: true },
+  { action: 'fix', chars: ['f'], label: 'f' },
+  { action: 'next-step', chars: ['n'], keys: ['tab'], label: 'n/Tab', footer: true },
+  { action: 'prev-step', chars: ['p'], label: 'p' },
+  { action: 'scroll-down', chars: ['j'], keys: ['downArrow'], label: '↓/j' },
+  { action: 'scroll-up', chars: ['k'], keys: ['upArrow'], label: '↑/k' },
+  { action: 'page-down', chars: [' '], keys: ['pageDown'], label: 'Space/PgDn' },
+  { action: 'page-up', chars: ['b'], keys: ['pageUp'], label: 'b/PgUp' },
+  { action: 'next-page', chars: [']'], keys: ['rightArrow'], label: ']/→', footer: true },
+  { action: 'prev-page', chars: ['['], keys: ['leftArrow'], label: '[/←' },
+  { action: 'outline', chars: ['o'], label: 'o', footer: true },
+  { action: 'lang', chars: ['l'], label: 'l', footer: true },
+  { action: 'target', chars: ['t'], label: 't' },
+  { action: 'reset', chars: ['x'], label: 'x' },
+  { action: 'help', chars: ['?'], label: '?', footer: true },
+  { action: 'quit', chars: ['q'], label: 'q', footer: true },
+  { action: 'confirm', chars: ['y'], keys: ['return'], label: 'y/Enter' },
+  { action: 'cancel', chars: ['n'], keys: ['escape'], label: 'n/Esc' },
+];
+
+/** Actions valid in a context; the first binding that matches wins, in this order. */
+const CONTEXT_ACTIONS = {
+  page: [
+    'quit', 'help', 'outline', 'next-step', 'prev-step', 'scroll-down', 'scroll-up', 'page-down', 'page-up',
+    'next-page', 'prev-page', 'run', 'check', 'hint', 'fix', 'lang', 'target', 'reset',
+  ],
+  confirm: ['confirm', 'cancel'],
+  list: ['confirm', 'cancel', 'scroll-down', 'scroll-up', 'quit', 'help', 'lang'],
+  dismiss: ['cancel', 'confirm', 'help', 'quit'],
+} as const satisfies Record<string, readonly KeyAction[]>;
+
+export type KeyContext = keyof typeof CONTEXT_ACTIONS;
+
+export function actionFor(context: KeyContext, input: string, key: Key): KeyAction | undefined {
+  for (const action of CONTEXT_ACTIONS[context]) {
+    const binding = KEY_BINDINGS.find((b) => b.action === action);
+    if (!binding) continue;
+    if (binding.keys?.some((k) => key[k] === true)) return action;
+    // Ctrl/Meta chords are not plain characters (Ctrl-C is handled by quit below).
+    if (!key.ctrl && !key.meta && binding.chars?.includes(input)) return action;
+  }
+  if (key.ctrl && input === 'c') return 'quit';
+  return undefined;
+}
+
+export function bindingFor(action: KeyAction): KeyBinding {
+  const b = KEY_BINDINGS.find((x) => x.action === action);
+  if (!b) throw new Error(`no key binding for ${action}`);
+  return b;
+}
