@@ -1,0 +1,142 @@
+// Connection failures and config problems in the learner's language: why it happened and what
+// to do. PURE: text comes from locales/<lang>/remote.json through the `t` passed in.
+import type { Translate } from '../i18n/types.js';
+import type { AuthAttempt, AuthSkip, ConnectError, ConnectFailure } from './connect-error.js';
+import { knownHostsName } from './known-hosts.js';
+import type { ConfigWarning, SshConfigError } from './ssh-config.js';
+
+export interface Explanation {
+  why: string;
+  todo: string;
+}
+
+/**
+ * `alias` is the name the learner typed (`server`): it goes into the commands we suggest,
+ * so they reach the same place (`ssh server`).
+ */
+export function explainConnectError(err: ConnectError | ConnectFailure, t: Translate, alias?: string): Explanation {
+  const f = 'failure' in err ? err.failure : err;
+  const base = { host: f.host, port: f.port, alias: alias ?? f.host };
+  const explained = explainFailure(f, t, base);
+  if (!f.jump) return explained;
+  return { why: `${t('remote:error.viaJump', base)} ${explained.why}`, todo: explained.todo };
+}
+
+function explainFailure(f: ConnectFailure, t: Translate, base: { host: string; port: number; alias: string }): Explanation {
+  const k = (key: string, params: Record<string, unknown> = {}) => t(`remote:error.${key}`, { ...base, ...params });
+  switch (f.kind) {
+    case 'dns':
+      return { why: k('dns.why', { code: f.code }), todo: k('dns.todo') };
+    case 'refused':
+      return { why: k('refused.why'), todo: k('refused.todo') };
+    case 'timeout': {
+      const why = f.phase === 'connect' ? 'timeout.whyConnect' : 'timeout.whyHandshake';
+      return { why: k(why, { seconds: f.afterSec }), todo: k('timeout.todo') };
+    }
+    case 'unreachable':
+      return { why: k('unreachable.why', { code: f.code }), todo: k('unreachable.todo') };
+    case 'auth': {
+      const parts = [k('auth.why', { user: f.user })];
+      const tried = f.tried.map((a) => attemptText(a, t)).join(', ');
+      parts.push(f.tried.length > 0 ? k('auth.tried', { list: tried }) : k('auth.nothingTried'));
+      if (f.skipped.length > 0) parts.push(k('auth.skipped', { list: f.skipped.map((s) => skipText(s, t)).join(', ') }));
+      if (f.serverMethods && !f.serverMethods.includes('publickey')) {
+        parts.push(k('auth.serverMethods', { methods: f.serverMethods.join(', ') }));
+      }
+      return { why: parts.join(' '), todo: k('auth.todo', { user: f.user }) };
+    }
+    case 'host-key-unknown': {
+      const parts = [k('hostKeyUnknown.why', { keyType: f.keyType, fingerprint: f.fingerprint, file: f.knownHostsFile })];
+      if (f.otherKeys.length > 0) {
+        parts.push(k('hostKeyUnknown.others', { list: f.otherKeys.map((o) => `${o.keyType} ${o.fingerprint}`).join(', ') }));
+      }
+      const todo = f.strict ? k('hostKeyUnknown.todoStrict') : k('hostKeyUnknown.todo', { short: hostKeyFileName(f.keyType) });
+      return { why: parts.join(' '), todo };
+    }
+    case 'host-key-changed':
+      return {
+        why: k('hostKeyChanged.why', {
+          keyType: f.keyType,
+          fingerprint: f.fingerprint,
+          knownFingerprint: f.known.fingerprint,
+          file: f.known.file,
+          line: f.known.line,
+        }),
+        todo: k('hostKeyChanged.todo', {
+          removeCommand: removeKeyCommand(f.host, f.port, f.known.file),
+          short: hostKeyFileName(f.keyType),
+        }),
+      };
+    case 'host-key-revoked':
+      return {
+        why: k('hostKeyRevoked.why', { keyType: f.keyType, fingerprint: f.fingerprint, file: f.known.file, line: f.known.line }),
+        todo: k('hostKeyRevoked.todo'),
+      };
+    case 'passphrase':
+      return { why: k('passphrase.why', { keyPath: f.keyPath }), todo: k('passphrase.todo', { keyPath: f.keyPath }) };
+    case 'disconnected':
+      return { why: k('disconnected.why', { message: f.message }), todo: k('disconnected.todo') };
+    case 'other':
+      return { why: k('other.why', { message: f.message }), todo: k('other.todo') };
+  }
+}
+
+function attemptText(a: AuthAttempt, t: Translate): string {
+  if (a.method === 'key') return t('remote:auth.key', { path: a.path });
+  if (a.error) return t('remote:auth.agentUnusable', { socket: a.socket, error: a.error });
+  return t('remote:auth.agent', { n: a.keys });
+}
+
+const SKIP_KEYS: Record<AuthSkip['reason'], string> = {
+  missing: 'missing',
+  unreadable: 'unreadable',
+  unsupported: 'unsupported',
+  'encrypted-no-prompt': 'encryptedNoPrompt',
+  'passphrase-declined': 'passphraseDeclined',
+};
+
+function skipText(s: AuthSkip, t: Translate): string {
+  return t(`remote:auth.skip.${SKIP_KEYS[s.reason]}`, { path: s.path });
+}
+
+/** `ed25519` for ssh-ed25519: the middle of /etc/ssh/ssh_host_<short>_key.pub. */
+export function hostKeyFileName(keyType: string): string {
+  if (keyType === 'ssh-ed25519') return 'ed25519';
+  if (keyType.startsWith('ecdsa-')) return 'ecdsa';
+  if (keyType === 'ssh-rsa') return 'rsa';
+  if (keyType === 'ssh-dss') return 'dsa';
+  return keyType;
+}
+
+/** The exact `ssh-keygen -R` that removes the old entry (quoted: names like `[h]:2222` glob). */
+export function removeKeyCommand(host: string, port: number, file: string): string {
+  return `ssh-keygen -R ${shellQuote(knownHostsName(host, port))} -f ${shellQuote(file)}`;
+}
+
+function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+const CONFIG_ERROR_KEYS: Record<SshConfigError['code'], string> = {
+  'no-argument': 'noArgument',
+  'bad-quote': 'badQuote',
+  'bad-port': 'badPort',
+  'bad-flag': 'badFlag',
+  'bad-choice': 'badChoice',
+  'bad-time': 'badTime',
+  'bad-jump': 'badJump',
+  'include-depth': 'includeDepth',
+  'bad-token': 'badToken',
+  'bad-env': 'badEnv',
+  'jump-depth': 'jumpDepth',
+};
+
+export function explainConfigError(err: SshConfigError, t: Translate, alias = 'server'): Explanation {
+  const params = { file: err.file, line: err.line, keyword: err.keyword, value: err.value, alias };
+  return { why: t(`remote:config.error.${CONFIG_ERROR_KEYS[err.code]}`, params), todo: t('remote:config.errorTodo', params) };
+}
+
+export function describeConfigWarning(w: ConfigWarning, t: Translate): string {
+  const key = w.code === 'match-unsupported' ? 'matchUnsupported' : 'optionUnsupported';
+  return t(`remote:config.warning.${key}`, { file: w.file, line: w.line, keyword: w.keyword });
+}

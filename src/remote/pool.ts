@@ -1,0 +1,150 @@
+// One SSH connection per server, shared by every exec (design principle: "one connection per
+// server, reused"). A connection costs a TCP + key exchange + auth round trip; an exec on an open
+// one costs a channel open. Channels per connection are capped (ChannelGate) and queued FIFO.
+// A dropped connection is reopened when the next exec needs it.
+import { ChannelGate, DEFAULT_MAX_CHANNELS } from './channel-gate.js';
+import { ConnectError } from './connect-error.js';
+import { connectSsh, type ConnectOptions, type SshConnection } from './connect.js';
+import type { Executor } from './executor.js';
+import { SshExecutor } from './ssh-executor.js';
+import { targetKey, type ResolvedTarget } from './ssh-config.js';
+
+export type ConnectionEvent =
+  | { key: string; state: 'connecting' }
+  | { key: string; state: 'connected' }
+  | { key: string; state: 'failed'; error: ConnectError | Error }
+  /** `reason` is set when the server or the network ended it (not our close()). */
+  | { key: string; state: 'closed'; reason?: string };
+
+export interface PoolOptions extends ConnectOptions {
+  /** Channels open at once per connection (sshd's MaxSessions defaults to 10). */
+  maxChannels?: number;
+}
+
+interface Entry {
+  target: ResolvedTarget;
+  gate: ChannelGate;
+  connection?: SshConnection;
+  connecting?: Promise<SshConnection>;
+  /** Successful connects so far (1 while it never dropped). */
+  connects: number;
+}
+
+export interface PoolStats {
+  connects: number;
+  open: boolean;
+  activeChannels: number;
+  queued: number;
+  peakChannels: number;
+}
+
+export class ConnectionPool {
+  private readonly entries = new Map<string, Entry>();
+  private readonly listeners = new Set<(event: ConnectionEvent) => void>();
+
+  constructor(private readonly options: PoolOptions = {}) {}
+
+  /** Connection state changes, for the status line. Returns the unsubscribe function. */
+  subscribe(listener: (event: ConnectionEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * The open connection for `target`, connecting (once, however many callers wait) if needed.
+   * `options` override the pool's for this attempt (e.g. the prompt of the screen asking).
+   */
+  async connect(target: ResolvedTarget, options: ConnectOptions = {}): Promise<SshConnection> {
+    const entry = this.entry(target);
+    if (entry.connection?.isOpen()) return entry.connection;
+    if (entry.connecting) return entry.connecting;
+    const key = targetKey(target);
+    this.emit({ key, state: 'connecting' });
+    const attempt = connectSsh(entry.target, { ...this.options, ...options }).then(
+      (connection) => {
+        entry.connecting = undefined;
+        if (this.entries.get(key) !== entry) {
+          connection.close(); // closed while we were connecting
+          throw new Error(`${key}: the connection was closed while opening`);
+        }
+        entry.connection = connection;
+        entry.connects++;
+        this.emit({ key, state: 'connected' });
+        void connection.closed.then(() => {
+          if (entry.connection !== connection) return;
+          entry.connection = undefined;
+          const reason = connection.closeReason();
+          this.emit(reason ? { key, state: 'closed', reason } : { key, state: 'closed' });
+        });
+        return connection;
+      },
+      (error: Error) => {
+        entry.connecting = undefined;
+        this.emit({ key, state: 'failed', error });
+        throw error;
+      },
+    );
+    entry.connecting = attempt;
+    return attempt;
+  }
+
+  /** An Executor for `target`; each exec waits for a channel slot, then (re)connects if needed. */
+  executor(target: ResolvedTarget): Executor {
+    const key = targetKey(target);
+    return new SshExecutor(key, async (signal) => {
+      const entry = this.entry(target);
+      const release = await entry.gate.acquire(signal);
+      try {
+        const connection = await this.connect(target);
+        return { connection, gate: entry.gate, release };
+      } catch (err) {
+        release();
+        throw err;
+      }
+    });
+  }
+
+  stats(target: ResolvedTarget | string): PoolStats | undefined {
+    const entry = this.entries.get(typeof target === 'string' ? target : targetKey(target));
+    if (!entry) return undefined;
+    return {
+      connects: entry.connects,
+      open: entry.connection?.isOpen() ?? false,
+      activeChannels: entry.gate.activeCount,
+      queued: entry.gate.queuedCount,
+      peakChannels: entry.gate.peakActive,
+    };
+  }
+
+  async close(key: string): Promise<void> {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    this.entries.delete(key);
+    entry.gate.rejectWaiting(new Error(`${key}: the connection was closed`));
+    const connection = entry.connection ?? (await entry.connecting?.catch(() => undefined));
+    entry.connection = undefined; // so the drop watcher stays quiet: this close is ours
+    if (connection) {
+      connection.close();
+      await connection.closed;
+      this.emit({ key, state: 'closed' });
+    }
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.entries.keys()].map((key) => this.close(key)));
+  }
+
+  private entry(target: ResolvedTarget): Entry {
+    const key = targetKey(target);
+    let entry = this.entries.get(key);
+    if (!entry) {
+      entry = { target, gate: new ChannelGate(this.options.maxChannels ?? DEFAULT_MAX_CHANNELS), connects: 0 };
+      this.entries.set(key, entry);
+    }
+    return entry;
+  }
+
+  private emit(event: ConnectionEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+}
