@@ -1,5 +1,6 @@
 // Command-line parsing: pure, so every flag and every error message is unit-tested.
 import type { Lang } from './i18n/types.js';
+import { parseTargetSpec, type TargetSpec } from './remote/ssh-config.js';
 
 export type Command =
   | { kind: 'tui' }
@@ -92,25 +93,10 @@ function parsePage(text: string): number {
   return n;
 }
 
-export interface TargetSpec {
-  user?: string;
-  host: string;
-  port?: number;
-}
-
-/** `user@host[:port]`, `host`, or `[v6addr]:port`, as ssh users write them. */
+/** `user@host[:port]` as ssh users write it (parsed by the SSH layer), or a usage error. */
 export function parseTarget(text: string): TargetSpec {
-  const m = /^(?:([^@\s:]+)@)?(\[[0-9a-fA-F:.]+\]|[^@\s:[\]]+)(?::(\d{1,5}))?$/.exec(text.trim());
-  if (!m) throw new UsageError(`"${text}" is not a target: write user@host[:port], e.g. root@server`);
-  const [, user, rawHost, rawPort] = m;
-  const host = rawHost!.replace(/^\[(.*)\]$/, '$1');
-  const spec: TargetSpec = { host };
-  if (user) spec.user = user;
-  if (rawPort) {
-    const port = Number(rawPort);
-    if (port < 1 || port > 65535) throw new UsageError(`port ${rawPort} in "${text}" is out of range (1-65535)`);
-    spec.port = port;
-  }
+  const spec = parseTargetSpec(text.trim());
+  if (!spec) throw new UsageError(`"${text}" is not a target: write user@host[:port], e.g. root@server`);
   return spec;
 }
 

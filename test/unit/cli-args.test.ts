@@ -45,6 +45,6 @@ describe('parseTarget', () => {
     expect(parseTarget(text)).toEqual(spec);
   });
   it('rejects a port out of range', () => {
-    expect(() => parseTarget('root@server:70000')).toThrow('out of range');
+    expect(() => parseTarget('root@server:70000')).toThrow('is not a target');
   });
 });
