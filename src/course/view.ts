@@ -1,6 +1,5 @@
-// A loaded course in one language, shaped as the page document needs it. The types mirror
-// PageView/StepView of src/ui/document.ts structurally (course sits below ui and must not import
-// it). The loader has already proven every id has text, so a gap here is a programming error.
+// A loaded course in one language, shaped as the page document (src/ui/document.ts) needs it.
+// The loader has already proven every id has text, so a gap here is a programming error.
 import type { Lang } from '../i18n/types.js';
 import type { LoadedCourse } from './loader.js';
 

@@ -14,6 +14,7 @@ import {
   checksPassed,
   initialState,
   pageDone,
+  stepDone,
   stepUnlocked,
   type CoursePlan,
   type TutorState,
@@ -311,6 +312,17 @@ export class TutorSession {
     this.notice('ui:notice.checked', { count: checked.length, ms });
   }
 
+  /**
+   * Connects, checks the whole course in one batch per location (so the outline is true from
+   * the start), then opens the first page that is not done.
+   */
+  async start(): Promise<void> {
+    await this.connect();
+    await this.check(allStepIds(this.plan));
+    const page = this.plan.pages.findIndex((_, i) => !pageDone(this.plan, this.state, i));
+    this.dispatch({ type: 'open-page', page: page === -1 ? this.plan.pages.length - 1 : page });
+  }
+
   /** Opens a page and re-checks its steps: the server's state is the truth, not the record. */
   async openPage(index: number): Promise<void> {
     this.dispatch({ type: 'open-page', page: index });
@@ -335,7 +347,7 @@ export class TutorSession {
     if (!step) return;
     if (!stepUnlocked(this.plan, this.state, this.state.page, this.state.step)) {
       const page = this.plan.pages[this.state.page]!;
-      const firstOpen = page.steps.findIndex((s) => !checksPassed(this.state.facts[s.id]));
+      const firstOpen = page.steps.findIndex((s) => !stepDone(this.state, s.id));
       this.notice('ui:notice.locked', { n: firstOpen + 1 });
       return;
     }
@@ -440,7 +452,7 @@ export class TutorSession {
     this.connected = false;
     this.state = { ...initialState(this.plan, this.state.lang, passedBefore), page: this.state.page };
     this.dispatch({ type: 'overlay', overlay: { kind: 'none' } });
-    if (await this.connect()) await this.openPage(this.state.page);
+    await this.start();
   }
 
   async close(): Promise<void> {

@@ -113,7 +113,7 @@ function ConfirmRun({ session, t, stepId, fix }: OverlayProps & { stepId: string
         <Text key={i} color="yellow">
           {c
             .split('\n')
-            .map((l) => `$ ${l}`)
+            .map((l, n) => `${n === 0 ? '$' : ' '} ${l}`)
             .join('\n')}
         </Text>
       ))}

@@ -9,25 +9,9 @@ import type { Translate } from '../i18n/types.js';
 import type { StepFacts, StepStatus } from '../tutor/state.js';
 import type { MarkdownRenderer } from './markdown.js';
 
-/** One step of a page in the learner's language, as the view needs it. */
-export interface StepView {
-  id: string;
-  where: 'jumpbox' | 'server';
-  title: string;
-  body: string;
-  run: string[];
-  hints: string[];
-  /** Diagnostic text by id (already in the learner's language). */
-  diagnostics: Record<string, string>;
-  /** Repair commands by diagnostic id, when the lesson offers one. */
-  fixes: Record<string, string[]>;
-}
-
-export interface PageView {
-  title: string;
-  intro: string;
-  steps: StepView[];
-}
+// The page in the learner's language comes from the course layer; the view only lays it out.
+export type { PageView, StepView } from '../course/view.js';
+import type { PageView } from '../course/view.js';
 
 export interface DocumentInput {
   page: PageView;
@@ -99,7 +83,8 @@ export function buildPageDocument(input: DocumentInput): PageDocument {
     if (step.run.length > 0) {
       blank();
       push(c.dim(t('ui:step.commands', { where: t(`ui:where.${step.where}`) })), 4);
-      for (const cmd of step.run) for (const l of cmd.split('\n')) push(c.yellow(`$ ${l}`), 6);
+      // Only a command's first line gets the prompt: `\` continuation lines belong to it.
+      for (const cmd of step.run) cmd.split('\n').forEach((l, n) => push(c.yellow(`${n === 0 ? '$' : ' '} ${l}`), 6));
     }
 
     const run = facts?.run;
