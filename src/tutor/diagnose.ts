@@ -1,20 +1,13 @@
 // Which of a step's diagnostics apply, decided only from evidence: check results, probed
 // journals, and the exit status and output of the learner's last run. Pure.
 import type { CheckResult, ProbeResult } from '../checks/result.js';
-import type { TextMatch } from '../checks/spec.js';
+import { textMatches } from '../checks/text-match.js';
 import type { Diagnostic } from '../course/schema.js';
 
 export interface Evidence {
   checks: CheckResult[] | null;
   probes: ProbeResult[];
   run: { code: number | null; output: string } | null;
-}
-
-export function textMatches(m: TextMatch, text: string): boolean {
-  if (m.equals !== undefined && text.trim() !== m.equals) return false;
-  if (m.contains !== undefined && !text.includes(m.contains)) return false;
-  if (m.matches !== undefined && !new RegExp(m.matches, 'm').test(text)) return false;
-  return true;
 }
 
 /** Everything a failed check found, as one text a diagnostic can match against. */

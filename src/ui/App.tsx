@@ -203,9 +203,14 @@ function statusLine(state: TutorState, t: Translate, pageLocked: boolean): strin
   }
 }
 
-/** The one-line key summary, generated from the binding table. */
+/**
+ * The one-line key summary, generated from the binding table. Help and quit come first so a
+ * narrow terminal that cuts the line still shows how to learn the rest and how to leave.
+ */
 export function footerKeys(t: Translate): string {
+  const first = (b: { action: string }) => (b.action === 'help' || b.action === 'quit' ? 0 : 1);
   return KEY_BINDINGS.filter((b) => b.footer)
+    .sort((a, b) => first(a) - first(b))
     .map((b) => `${b.label} ${t(`ui:keys.${b.action}`)}`)
     .join('  ');
 }

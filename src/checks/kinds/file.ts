@@ -1,0 +1,57 @@
+// file: exists, type, mode, owner, group, sha256, contains — from `stat`, `sha256sum`, `head`.
+import { shq } from '../../text/shell-quote.js';
+import type { FileCheck } from '../spec.js';
+import { finding, judged, type CheckKindModule, type Evaluation, type Fields } from './types.js';
+
+const TYPE_NAMES: Record<string, 'file' | 'directory' | 'symlink'> = {
+  'regular file': 'file',
+  'regular empty file': 'file',
+  directory: 'directory',
+  'symbolic link': 'symlink',
+};
+
+/** "600", "0600" -> "0600". */
+export function normalizeMode(mode: string): string {
+  return mode.trim().padStart(4, '0');
+}
+
+export const fileKind: CheckKindModule<FileCheck> = {
+  gather(spec) {
+    const p = shq(spec.path);
+    const lines = [
+      `if [ -e ${p} ] || [ -L ${p} ]; then`,
+      `  _f stat; stat -c '%F|%a|%U|%G|%s' -- ${p} 2>&1`,
+    ];
+    if (spec.sha256) lines.push(`  _f sha256; sha256sum -- ${p} 2>&1 | cut -d ' ' -f 1`);
+    if (spec.contains !== undefined) lines.push(`  _f head; head -c 65536 -- ${p} 2>&1`);
+    lines.push('else', '  _f absent; echo yes', 'fi');
+    return lines.join('\n');
+  },
+
+  evaluate(spec, fields: Fields): Evaluation {
+    const subject = spec.path;
+    const exists = fields.absent === undefined;
+    const findings = [finding('exists', String(spec.exists), String(exists), exists === spec.exists)];
+    if (!exists || !spec.exists) return judged(subject, findings);
+    const [typeName = '', mode = '', owner = '', group = ''] = (fields.stat ?? '').trim().split('|');
+    if (spec.type) {
+      const type = TYPE_NAMES[typeName] ?? typeName;
+      findings.push(finding('type', spec.type, type, type === spec.type));
+    }
+    if (spec.mode) {
+      const found = normalizeMode(mode);
+      findings.push(finding('mode', normalizeMode(spec.mode), found, found === normalizeMode(spec.mode)));
+    }
+    if (spec.owner) findings.push(finding('owner', spec.owner, owner, owner === spec.owner));
+    if (spec.group) findings.push(finding('group', spec.group, group, group === spec.group));
+    if (spec.sha256) {
+      const found = (fields.sha256 ?? '').trim();
+      findings.push(finding('sha256', spec.sha256, found, found === spec.sha256));
+    }
+    if (spec.contains !== undefined) {
+      const ok = (fields.head ?? '').includes(spec.contains);
+      findings.push(finding('contains', spec.contains, ok ? spec.contains : undefined, ok));
+    }
+    return judged(subject, findings);
+  },
+};

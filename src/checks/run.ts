@@ -1,0 +1,123 @@
+// Runs a batch: compile, ONE exec of `/bin/sh -s` with the script on stdin, parse, judge.
+import type { Executor } from '../remote/executor.js';
+import { sanitizeTerminal } from '../text/sanitize.js';
+import { compileBatch, type BatchItem, type BatchProbe } from './compile.js';
+import { KINDS } from './kinds/index.js';
+import type { SharedFacts } from './kinds/types.js';
+import { parseFrames } from './parse/frames.js';
+import type { CheckResult, ProbeResult } from './result.js';
+import type { CheckSpec } from './spec.js';
+
+/** Evidence kept per check in results (and shown on screen). */
+const EVIDENCE_CAP = 4096;
+
+export interface BatchOptions {
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface RunBatchResult {
+  checks: CheckResult[];
+  probes: ProbeResult[];
+  elapsedMs: number;
+}
+
+function subjectOf(spec: CheckSpec): string {
+  switch (spec.kind) {
+    case 'file':
+      return spec.path;
+    case 'service':
+      return spec.name;
+    case 'port':
+      return `:${spec.port}`;
+    case 'http':
+      return spec.url;
+    case 'command':
+      return spec.run.split('\n')[0]!;
+    case 'kube':
+      return `${spec.resource}/${spec.name}`;
+  }
+}
+
+function errorResult(item: BatchItem, error: string, evidence = ''): CheckResult {
+  return {
+    checkId: item.id,
+    kind: item.spec.kind,
+    where: item.spec.where ?? 'server',
+    subject: subjectOf(item.spec),
+    status: 'error',
+    findings: [],
+    evidence,
+    error,
+  };
+}
+
+export async function runBatch(
+  executor: Executor,
+  items: readonly BatchItem[],
+  probes: readonly BatchProbe[] = [],
+  options: BatchOptions = {},
+): Promise<RunBatchResult> {
+  const started = performance.now();
+  const { script, nonce } = compileBatch(items, probes);
+  let output: string;
+  try {
+    const r = await executor.exec('LC_ALL=C /bin/sh -s', {
+      stdin: script,
+      timeoutMs: options.timeoutMs ?? 60_000,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    if (r.timedOut) {
+      return { checks: items.map((i) => errorResult(i, 'timeout')), probes: [], elapsedMs: performance.now() - started };
+    }
+    output = r.stdout;
+    if (!output.includes(`@@kthw:${nonce}:`)) {
+      const why = sanitizeTerminal(r.stderr.trim() || `exit status ${r.code}`).slice(0, 500);
+      return { checks: items.map((i) => errorResult(i, why)), probes: [], elapsedMs: performance.now() - started };
+    }
+  } catch (err) {
+    const why = sanitizeTerminal((err as Error).message);
+    return { checks: items.map((i) => errorResult(i, why)), probes: [], elapsedMs: performance.now() - started };
+  }
+
+  const frames = parseFrames(output, nonce);
+  const shared: SharedFacts = { ...(frames.shared.ss !== undefined ? { ss: frames.shared.ss } : {}) };
+  const checks = items.map((item, index): CheckResult => {
+    const frame = frames.checks.get(index);
+    const fields = Object.fromEntries(Object.entries(frame?.fields ?? {}).map(([k, v]) => [k, sanitizeTerminal(v)]));
+    const evidence = Object.entries(fields)
+      .map(([k, v]) => `${k}: ${v.trim()}`)
+      .join('\n')
+      .slice(0, EVIDENCE_CAP);
+    if (!frame || !frame.complete) return errorResult(item, 'incomplete', evidence);
+    const kind = KINDS[item.spec.kind] as { evaluate(s: CheckSpec, f: typeof fields, sh: SharedFacts): ReturnType<typeof KINDS.file.evaluate> };
+    const e = kind.evaluate(item.spec, fields, shared);
+    return {
+      checkId: item.id,
+      kind: item.spec.kind,
+      where: item.spec.where ?? 'server',
+      subject: e.subject,
+      status: e.status,
+      findings: e.findings,
+      evidence: item.spec.kind === 'port' ? sanitizeTerminal(shared.ss ?? '').slice(0, EVIDENCE_CAP) : evidence,
+      ...(e.error ? { error: e.error } : {}),
+    };
+  });
+  const probeResults = probes.map((p, i) => ({ probeId: p.id, text: sanitizeTerminal(frames.probes.get(i) ?? '') }));
+  return { checks, probes: probeResults, elapsedMs: performance.now() - started };
+}
+
+/** The baseline the batch is measured against: one exec per check on the same executor. */
+export async function runEachSeparately(
+  executor: Executor,
+  items: readonly BatchItem[],
+  probes: readonly BatchProbe[] = [],
+  options: BatchOptions = {},
+): Promise<RunBatchResult> {
+  const started = performance.now();
+  const checks: CheckResult[] = [];
+  for (const item of items) checks.push(...(await runBatch(executor, [item], [], options)).checks);
+  const probeResults: ProbeResult[] = [];
+  for (const p of probes) probeResults.push(...(await runBatch(executor, [], [p], options)).probes);
+  return { checks, probes: probeResults, elapsedMs: performance.now() - started };
+}

@@ -1,0 +1,243 @@
+// Entry point: argv -> the interactive tutor, `check`, or `reset`. One exit path (main's
+// return value); errors that a learner can fix are printed as one clear line, not a stack.
+import { createInterface } from 'node:readline/promises';
+import { readFileSync } from 'node:fs';
+import { render } from 'ink';
+import { Box } from 'ink';
+import { useState } from 'react';
+import { HELP_TEXT, parseArgs, parseTarget, UsageError, type CliOptions } from './cli-args.js';
+import { buildCheckReport, formatCheckReport } from './commands/check-report.js';
+import { renderPlainCourse } from './commands/plain.js';
+import { createRuntime, createSession, openTarget, type Runtime } from './compose.js';
+import { detectLang } from './i18n/detect.js';
+import type { Lang } from './i18n/types.js';
+import { readSettings, writeSettings } from './settings.js';
+import { allStepIds } from './tutor/state.js';
+import { App } from './ui/App.js';
+import { FirstRun } from './ui/FirstRun.js';
+import { createMarkdownRenderer } from './ui/markdown.js';
+import { TutorSession } from './tutor/session.js';
+
+const DEFAULT_TARGET = 'root@server';
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  let options: CliOptions;
+  try {
+    options = parseArgs(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`kthw-tutor: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  if (options.command.kind === 'help') {
+    process.stdout.write(HELP_TEXT);
+    return 0;
+  }
+  if (options.command.kind === 'version') {
+    process.stdout.write(`kthw-tutor ${version()}\n`);
+    return 0;
+  }
+
+  const runtime = createRuntime({ env, lessons: options.lessons, workdir: options.workdir });
+  const warn = (m: string) => process.stderr.write(`kthw-tutor: ${m}\n`);
+  const settings = readSettings(runtime.stateDir, warn);
+  const lang: Lang = options.lang ?? settings?.lang ?? detectLang(env);
+  const color = !env.NO_COLOR && !!process.stdout.isTTY;
+
+  switch (options.command.kind) {
+    case 'check':
+      return runCheck(runtime, options.target ?? settings?.target, lang, options.command);
+    case 'reset':
+      return runReset(runtime, options.target ?? settings?.target, lang, options.command);
+    case 'tui': {
+      const interactive = !!process.stdin.isTTY && !!process.stdout.isTTY;
+      if (!interactive) {
+        const t = runtime.translator.forLang(lang);
+        process.stdout.write(
+          renderPlainCourse({
+            pages: runtime.views(lang),
+            t,
+            width: Number(env.COLUMNS) > 20 ? Number(env.COLUMNS) : 80,
+            markdown: createMarkdownRenderer(false),
+            describe: runtime.describe,
+          }) + '\n',
+        );
+        return 0;
+      }
+      const firstRun = settings === null && options.lang === undefined && options.target === undefined;
+      return runTui(runtime, { lang, target: options.target ?? settings?.target, firstRun, color });
+    }
+  }
+}
+
+async function runCheck(
+  runtime: Runtime,
+  target: string | undefined,
+  lang: Lang,
+  command: { page?: number; json: boolean },
+): Promise<number> {
+  const t = runtime.translator.forLang(lang);
+  const pageCount = runtime.course.pages.length;
+  if (command.page !== undefined && command.page > pageCount) {
+    process.stderr.write(`kthw-tutor: there is no page ${command.page}; pages are 1-${pageCount}\n`);
+    return 2;
+  }
+  const opened = openTarget(runtime, target);
+  const session = createSession(runtime, opened, lang);
+  // Without a person to ask, an unknown host key is refused (never trusted silently).
+  session.subscribe(() => {
+    if (session.pendingPrompt) session.answerPrompt(session.pendingPrompt.kind === 'host-key' ? false : undefined);
+  });
+  const connected = await session.connect();
+  if (!connected) {
+    const c = session.getState().connection;
+    if (c.kind === 'failed') process.stderr.write(`kthw-tutor: ${t('ui:connection.failed', { label: c.label })}: ${c.why}\n  ${c.todo}\n`);
+  }
+  const pageNumbers = command.page ? [command.page] : runtime.course.pages.map((_, i) => i + 1);
+  const stepIds = pageNumbers.flatMap((n) => runtime.course.pages[n - 1]!.steps.map((s) => s.id));
+  await session.check(stepIds);
+  const report = buildCheckReport({
+    plan: session.coursePlan,
+    state: session.getState(),
+    pages: runtime.views(lang),
+    pageNumbers,
+    target: session.targetLabel,
+  });
+  process.stdout.write(command.json ? JSON.stringify(report, null, 2) + '\n' : formatCheckReport(report, t, runtime.describe));
+  await session.close();
+  return report.ok ? 0 : 1;
+}
+
+async function runReset(
+  runtime: Runtime,
+  target: string | undefined,
+  lang: Lang,
+  command: { page?: number; yes: boolean },
+): Promise<number> {
+  const t = runtime.translator.forLang(lang);
+  const opened = openTarget(runtime, target);
+  const pages = runtime.course.pages;
+  if (command.page !== undefined && command.page > pages.length) {
+    process.stderr.write(`kthw-tutor: there is no page ${command.page}; pages are 1-${pages.length}\n`);
+    return 2;
+  }
+  const ids = command.page ? pages[command.page - 1]!.steps.map((s) => s.id) : allStepIds({ pages });
+  const question = command.page
+    ? t('ui:confirm.resetPageTitle', { page: command.page })
+    : t('ui:confirm.resetAllTitle', { target: opened.progress.target });
+  if (!command.yes) {
+    if (!process.stdin.isTTY) {
+      process.stderr.write(`kthw-tutor: ${question}\n  (no terminal to ask in: add --yes to confirm)\n`);
+      return 2;
+    }
+    const rl = createInterface({ input: process.stdin, output: process.stdout });
+    const answer = (await rl.question(`${question}\n${t('ui:confirm.resetNote')} [y/N] `)).trim().toLowerCase();
+    rl.close();
+    if (answer !== 'y' && answer !== 'yes') return 1;
+  }
+  opened.progress.forget(ids);
+  process.stdout.write(`${t('ui:notice.reset').replace(/…$/, '')}\n`);
+  return 0;
+}
+
+async function runTui(
+  runtime: Runtime,
+  start: { lang: Lang; target: string | undefined; firstRun: boolean; color: boolean },
+): Promise<number> {
+  const markdown = createMarkdownRenderer(start.color);
+  let session: TutorSession | null = null;
+  let currentTarget = start.target;
+
+  const begin = (lang: Lang, targetText: string | undefined): TutorSession => {
+    const opened = openTarget(runtime, targetText);
+    const s = createSession(runtime, opened, lang);
+    if (opened.notice) {
+      s.dispatch({
+        type: 'notice',
+        text: s.t('ui:notice.progressCorrupt', { reason: opened.notice.reason, movedTo: opened.notice.movedTo }),
+      });
+    }
+    currentTarget = targetText;
+    void s.start();
+    return s;
+  };
+
+  const changeTarget = async (value: string): Promise<string | null> => {
+    try {
+      parseTarget(value);
+      const opened = openTarget(runtime, value);
+      writeSettings(runtime.stateDir, { lang: session!.getState().lang, target: value });
+      currentTarget = value;
+      await session!.retarget(opened.link, opened.progress, opened.progress.passedSteps());
+      return null;
+    } catch (err) {
+      return (err as Error).message;
+    }
+  };
+
+  function Root() {
+    const [current, setCurrent] = useState<TutorSession | null>(() => (start.firstRun ? null : begin(start.lang, start.target)));
+    session = current;
+    if (!current) {
+      return (
+        <Box>
+          <FirstRun
+            defaultLang={start.lang}
+            defaultTarget={start.target ?? DEFAULT_TARGET}
+            translate={(l) => runtime.translator.forLang(l)}
+            validateTarget={(v) => {
+              try {
+                parseTarget(v);
+                return null;
+              } catch (err) {
+                return (err as Error).message;
+              }
+            }}
+            onDone={({ lang, target }) => {
+              writeSettings(runtime.stateDir, { lang, target });
+              setCurrent(begin(lang, target));
+            }}
+            onQuit={() => instance.unmount()}
+          />
+        </Box>
+      );
+    }
+    return (
+      <App
+        session={current}
+        pagesIn={runtime.views}
+        markdown={markdown}
+        color={start.color}
+        describe={runtime.describe}
+        changeTarget={changeTarget}
+      />
+    );
+  }
+
+  const instance = render(<Root />, { exitOnCtrlC: false, alternateScreen: true } as never);
+  await instance.waitUntilExit();
+  const last = session as TutorSession | null;
+  if (last) {
+    // Remember the language the learner ended with, and the target as they wrote it.
+    writeSettings(runtime.stateDir, { lang: last.getState().lang, ...(currentTarget ? { target: currentTarget } : {}) });
+    await last.close();
+  }
+  await runtime.pool.closeAll();
+  return 0;
+}
+
+main(process.argv.slice(2), process.env).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    // Lesson and config errors already name file:line and what to do; print them as they are.
+    process.stderr.write(`kthw-tutor: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

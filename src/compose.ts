@@ -1,0 +1,84 @@
+// The composition root: builds the real pieces (lessons, i18n, SSH pool, executors, progress)
+// and wires them into a tutor session. Everything else receives its dependencies from here.
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { describeResult } from './checks/describe.js';
+import { runBatch } from './checks/run.js';
+import { defaultLessonsDir, loadCourse, type LoadedCourse } from './course/loader.js';
+import { toPageViews } from './course/view.js';
+import { createTranslator, type Translator } from './i18n/index.js';
+import type { Lang } from './i18n/types.js';
+import { LocalExecutor } from './remote/local-executor.js';
+import { ConnectionPool } from './remote/pool.js';
+import { SshServerLink } from './remote/server-link.js';
+import { resolveUserTarget } from './remote/ssh-config-fs.js';
+import { parseTargetSpec, targetKey } from './remote/ssh-config.js';
+import { stateDir } from './progress/paths.js';
+import { cleanStaleTemps, ProgressStore, type CorruptNotice } from './progress/store.js';
+import { TutorSession, type BatchRunner } from './tutor/session.js';
+import type { PageView } from './ui/document.js';
+
+export interface Runtime {
+  env: NodeJS.ProcessEnv;
+  translator: Translator;
+  course: LoadedCourse;
+  views: (lang: Lang) => PageView[];
+  stateDir: string;
+  workdir: string;
+  pool: ConnectionPool;
+  describe: typeof describeResult;
+}
+
+export function createRuntime(options: { env: NodeJS.ProcessEnv; lessons?: string; workdir?: string }): Runtime {
+  const env = options.env;
+  const home = env.HOME || homedir();
+  const course = loadCourse(options.lessons ?? defaultLessonsDir());
+  const cache = new Map<Lang, PageView[]>();
+  const dir = stateDir(env, home);
+  cleanStaleTemps(join(dir, 'progress'));
+  return {
+    env,
+    translator: createTranslator(),
+    course,
+    views: (lang) => {
+      if (!cache.has(lang)) cache.set(lang, toPageViews(course, lang));
+      return cache.get(lang)!;
+    },
+    stateDir: dir,
+    workdir: options.workdir ?? join(home, 'kubernetes-the-hard-way'),
+    pool: new ConnectionPool(),
+    describe: describeResult,
+  };
+}
+
+export interface OpenedTarget {
+  link: SshServerLink;
+  progress: ProgressStore;
+  notice: CorruptNotice | null;
+}
+
+/** Resolves `user@host[:port]` (or the default `server`) like ssh, with its progress record. */
+export function openTarget(runtime: Runtime, text: string | undefined): OpenedTarget {
+  const spec = text === undefined ? 'server' : parseTargetSpec(text);
+  if (spec === undefined) throw new Error(`"${text}" is not a target: write user@host[:port], e.g. root@server`);
+  const target = resolveUserTarget(spec, runtime.env);
+  const progress = new ProgressStore(join(runtime.stateDir, 'progress'), targetKey(target));
+  return { link: new SshServerLink(runtime.pool, target), progress, notice: progress.notice };
+}
+
+const batchRunner: BatchRunner = async (executor, items, probes) => runBatch(executor, items, probes);
+
+export function createSession(runtime: Runtime, opened: OpenedTarget, lang: Lang): TutorSession {
+  return new TutorSession({
+    pages: runtime.course.pages.map((p) => ({ id: p.id, steps: p.steps })),
+    lang,
+    translate: (l) => runtime.translator.forLang(l),
+    server: opened.link,
+    jumpbox: new LocalExecutor(),
+    runBatch: batchRunner,
+    progress: opened.progress,
+    passedBefore: opened.progress.passedSteps(),
+    jumpboxDir: runtime.workdir,
+    serverDir: '/root',
+  });
+}

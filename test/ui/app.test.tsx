@@ -1,0 +1,168 @@
+// The Ink app at fixed widths, in Korean and English: what the learner sees and what each key
+// does. The "server" here is this machine through the local executor (a real shell), so the
+// screens come from real check results.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import stringWidth from 'string-width';
+import { afterEach, describe, expect, it } from 'vitest';
+import { describeResult } from '../../src/checks/describe.js';
+import { runBatch } from '../../src/checks/run.js';
+import { loadCourse } from '../../src/course/loader.js';
+import { toPageViews } from '../../src/course/view.js';
+import { createTranslator } from '../../src/i18n/index.js';
+import type { Lang } from '../../src/i18n/types.js';
+import { LocalExecutor } from '../../src/remote/local-executor.js';
+import { TutorSession, type ServerLink } from '../../src/tutor/session.js';
+import { App } from '../../src/ui/App.js';
+import { KEY_BINDINGS } from '../../src/ui/keys.js';
+import { createMarkdownRenderer } from '../../src/ui/markdown.js';
+import { KEYS, renderAt, type Rendered } from '../helpers/ink.js';
+import { writeMiniCourse } from '../helpers/mini-course.js';
+
+const translator = createTranslator();
+const dirs: string[] = [];
+const mounted: Rendered[] = [];
+afterEach(() => {
+  for (const m of mounted.splice(0)) m.unmount();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** This machine as "the server": a real shell, no SSH (the SSH path has its own tests). */
+function localServer(): ServerLink {
+  const executor = new LocalExecutor();
+  return {
+    label: 'root@local:22',
+    connect: async () => ({ ok: true }),
+    executor: () => executor,
+    close: async () => {},
+  };
+}
+
+async function mount(lang: Lang, columns: number, rows = 40) {
+  const root = mkdtempSync(join(tmpdir(), 'kthw-ui-'));
+  dirs.push(root);
+  const work = join(root, 'server');
+  writeMiniCourse(join(root, 'course'), work);
+  const course = loadCourse(join(root, 'course'));
+  const session = new TutorSession({
+    pages: course.pages.map((p) => ({ id: p.id, steps: p.steps })),
+    lang,
+    translate: (l) => translator.forLang(l),
+    server: localServer(),
+    jumpbox: new LocalExecutor(),
+    runBatch: (e, items, probes) => runBatch(e, items, probes),
+    jumpboxDir: root,
+    serverDir: root,
+  });
+  const r = renderAt(
+    <App
+      session={session}
+      pagesIn={(l) => toPageViews(course, l)}
+      markdown={createMarkdownRenderer(false)}
+      color={false}
+      describe={describeResult}
+      changeTarget={async () => null}
+      size={{ columns, rows }}
+    />,
+    columns,
+    rows,
+  );
+  mounted.push(r);
+  await session.start();
+  return { r, session, work };
+}
+
+const widest = (screen: string) => Math.max(...screen.split('\n').map((l) => stringWidth(l)));
+
+describe('App', () => {
+  it.each([40, 60, 100])('Korean page at %i columns: nothing wider than the terminal, Korean intact', async (columns) => {
+    const { r } = await mount('ko', columns);
+    const screen = await r.waitFor((s) => s.includes('설정 디렉터리 만들기'));
+    expect(widest(screen)).toBeLessThanOrEqual(columns);
+    expect(screen).toContain('1/2 · 파일 준비');
+    // A wrapped Korean sentence reads the same once its line breaks are removed.
+    expect(screen.replace(/\s+/g, '')).toContain('한국어문장이화면너비에맞게줄바꿈되는지도함께확인합니다.');
+  });
+
+  it('English page: statuses, the failing check with expected vs found, the footer keys', async () => {
+    const { r } = await mount('en', 80);
+    const screen = await r.waitFor((s) => s.includes('Create the config directory') && s.includes('✘'));
+    expect(screen).toContain('1/2 · Preparing files');
+    expect(screen).toMatch(/✘ 1\. Create the config directory/);
+    expect(screen).toMatch(/✕ 2\. Write the config file/); // locked
+    expect(screen).toContain('r run');
+    expect(screen).toContain('q quit');
+  });
+
+  it('l switches the language live, and back', async () => {
+    const { r } = await mount('en', 80);
+    await r.waitFor((s) => s.includes('Preparing files'));
+    await r.type('l');
+    await r.waitFor((s) => s.includes('파일 준비') && s.includes('언어: 한국어'));
+    await r.type('l');
+    await r.waitFor((s) => s.includes('Preparing files'));
+  });
+
+  it('? lists every key binding from the one table, Esc closes it', async () => {
+    const { r } = await mount('en', 100, 50);
+    await r.waitFor((s) => s.includes('Preparing files'));
+    await r.type('?');
+    const help = await r.waitFor((s) => s.includes('Keys'));
+    for (const b of KEY_BINDINGS) expect(help).toContain(b.label);
+    await r.type(KEYS.escape);
+    await r.waitFor((s) => s.includes('Preparing files'));
+  });
+
+  it('r shows the exact command and asks; n cancels; y runs it and the step passes', async () => {
+    const { r, work } = await mount('ko', 100);
+    await r.waitFor((s) => s.includes('설정 디렉터리 만들기'));
+    await r.type('r');
+    const confirm = await r.waitFor((s) => s.includes('실행할까요?'));
+    expect(confirm).toContain(`$ mkdir -p ${work}/etc`);
+    await r.type('n');
+    await r.waitFor((s) => !s.includes('실행할까요?'));
+    await r.type('r');
+    await r.waitFor((s) => s.includes('실행할까요?'));
+    await r.type('y');
+    await r.waitFor((s) => s.includes('1단계를 통과했습니다'));
+  });
+
+  it('h reveals hints one at a time and says when there are no more', async () => {
+    const { r } = await mount('en', 80);
+    await r.waitFor((s) => s.includes('Create the config directory'));
+    await r.type('h');
+    await r.waitFor((s) => s.includes('Hint 1/1'));
+    await r.type('h');
+    await r.waitFor((s) => s.includes('No more hints'));
+  });
+
+  it('a locked step cannot be run', async () => {
+    const { r } = await mount('en', 80);
+    await r.waitFor((s) => s.includes('Write the config file'));
+    await r.type('n');
+    await r.type('r');
+    await r.waitFor((s) => s.includes('This step is locked: finish step 1 first.'));
+  });
+
+  it('o opens the outline with each page state', async () => {
+    const { r } = await mount('ko', 80);
+    await r.waitFor((s) => s.includes('파일 준비'));
+    await r.type('o');
+    const outline = await r.waitFor((s) => s.includes('페이지 목록'));
+    expect(outline).toMatch(/1\. 파일 준비 \(진행 가능\)/);
+    expect(outline).toMatch(/2\. 확인 \(잠김\)/);
+  });
+
+  it('shows a host key prompt with the fingerprint and the way to compare it', async () => {
+    const { r, session } = await mount('ko', 100);
+    await r.waitFor((s) => s.includes('파일 준비'));
+    session.dispatch({
+      type: 'overlay',
+      overlay: { kind: 'host-key', host: 'server', port: 22, keyType: 'ssh-ed25519', fingerprint: 'SHA256:abcDEF123' },
+    });
+    const screen = await r.waitFor((s) => s.includes('처음 보는 서버 호스트 키입니다'));
+    expect(screen).toContain('ssh-ed25519 키 지문: SHA256:abcDEF123');
+    expect(screen).toContain('ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub');
+  });
+});
