@@ -32,6 +32,11 @@ export const FileCheck = z
     ...base,
     kind: z.literal('file'),
     path: z.string().min(1),
+    /**
+     * Later places of the same file: the check looks at the first of path, ...or that exists.
+     * (Page 1's files are moved on page 2; a re-check of page 1 must still pass then.)
+     */
+    or: z.array(z.string().min(1)).optional(),
     exists: z.boolean().default(true),
     type: z.enum(['file', 'directory', 'symlink']).optional(),
     /** Octal permission bits as text, e.g. "0600" or "755". */

@@ -3,11 +3,11 @@
 // window of these lines, and tests can check wrapping (Korean is two columns per character).
 import chalkBase, { Chalk, type ChalkInstance } from 'chalk';
 import stringWidth from 'string-width';
-import wrapAnsi from 'wrap-ansi';
 import type { CheckResult } from '../checks/result.js';
 import type { Translate } from '../i18n/types.js';
 import type { StepFacts, StepStatus } from '../tutor/state.js';
 import type { MarkdownRenderer } from './markdown.js';
+import { wrapLines } from './wrap.js';
 
 // The page in the learner's language comes from the course layer; the view only lays it out.
 export type { PageView, StepView } from '../course/view.js';
@@ -55,7 +55,7 @@ export function buildPageDocument(input: DocumentInput): PageDocument {
   const anchors: number[] = [];
   const push = (text: string, indent = 0) => {
     const pad = ' '.repeat(indent);
-    for (const l of wrapAnsi(text, Math.max(10, width - indent), { hard: true, trim: false }).split('\n')) {
+    for (const l of wrapLines(text, Math.max(10, width - indent))) {
       lines.push(pad + l);
     }
   };

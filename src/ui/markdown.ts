@@ -3,7 +3,7 @@
 import { stripVTControlCharacters } from 'node:util';
 import { Marked, type Tokens } from 'marked';
 import { markedTerminal } from 'marked-terminal';
-import wrapAnsi from 'wrap-ansi';
+import { wrapLines } from './wrap.js';
 
 export interface MarkdownRenderer {
   /** Rendered, wrapped lines for `width` columns; no trailing blank lines. */
@@ -30,8 +30,7 @@ export function createMarkdownRenderer(color: boolean): MarkdownRenderer {
       const source = markdown.replace(/^```[\w-]+[ \t]*$/gm, '```');
       let text = String(marked.parse(source)).replace(/\x1b\[0m/g, '');
       if (!color) text = stripVTControlCharacters(text);
-      const wrapped = wrapAnsi(text.replace(/\s+$/, ''), Math.max(10, width), { hard: true, trim: false });
-      return wrapped.split('\n');
+      return wrapLines(text.replace(/\s+$/, ''), width);
     },
   };
 }

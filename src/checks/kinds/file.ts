@@ -17,9 +17,13 @@ export function normalizeMode(mode: string): string {
 
 export const fileKind: CheckKindModule<FileCheck> = {
   gather(spec) {
-    const p = shq(spec.path);
+    // The first of path, ...or that exists is the one looked at (and named in the result).
+    const candidates = [spec.path, ...(spec.or ?? [])].map(shq).join(' ');
+    const p = '"$p"';
     const lines = [
-      `if [ -e ${p} ] || [ -L ${p} ]; then`,
+      `p=''; for c in ${candidates}; do if [ -e "$c" ] || [ -L "$c" ]; then p=$c; break; fi; done`,
+      `if [ -n "$p" ]; then`,
+      `  _f path; printf '%s' "$p"`,
       `  _f stat; stat -c '%F|%a|%U|%G|%s' -- ${p} 2>&1`,
     ];
     if (spec.sha256) lines.push(`  _f sha256; sha256sum -- ${p} 2>&1 | cut -d ' ' -f 1`);
@@ -29,8 +33,8 @@ export const fileKind: CheckKindModule<FileCheck> = {
   },
 
   evaluate(spec, fields: Fields): Evaluation {
-    const subject = spec.path;
     const exists = fields.absent === undefined;
+    const subject = exists && fields.path ? fields.path : [spec.path, ...(spec.or ?? [])].join(' | ');
     const findings = [finding('exists', String(spec.exists), String(exists), exists === spec.exists)];
     if (!exists || !spec.exists) return judged(subject, findings);
     const [typeName = '', mode = '', owner = '', group = ''] = (fields.stat ?? '').trim().split('|');
