@@ -10,7 +10,7 @@ export const commandKind: CheckKindModule<CommandCheck> = {
     return [
       'o=$(mktemp) && e=$(mktemp) || exit 0',
       `( ${spec.run}\n) >"$o" 2>"$e" </dev/null`,
-      '_f exit; echo $?',
+      'rc=$?; _f exit; echo $rc',
       '_f stdout; head -c 65536 "$o"',
       '_f stderr; head -c 65536 "$e"',
       'rm -f "$o" "$e"',

@@ -12,8 +12,10 @@ export const httpKind: CheckKindModule<HttpCheck> = {
     return [
       requireTool('curl'),
       't=$(mktemp) || exit 0',
-      `_f code; curl -sS --max-time ${spec.timeoutSeconds} ${trust} -o "$t" -w '%{http_code}' -- ${shq(spec.url)} 2>"$t.err"`,
-      '_f curl_rc; echo $?',
+      `code=$(curl -sS --max-time ${spec.timeoutSeconds} ${trust} -o "$t" -w '%{http_code}' -- ${shq(spec.url)} 2>"$t.err")`,
+      'rc=$?',
+      '_f code; printf %s "$code"',
+      '_f curl_rc; echo $rc',
       '_f curl_err; head -c 4096 "$t.err"',
       '_f body; head -c 65536 "$t"',
       'rm -f "$t" "$t.err"',

@@ -12,7 +12,7 @@ export const kubeKind: CheckKindModule<KubeCheck> = {
       requireTool('kubectl'),
       'o=$(mktemp) && e=$(mktemp) || exit 0',
       `kubectl --kubeconfig=${shq(spec.kubeconfig)} --request-timeout=5s${ns} get -o json -- ${shq(spec.resource)} ${shq(spec.name)} >"$o" 2>"$e" </dev/null`,
-      '_f exit; echo $?',
+      'rc=$?; _f exit; echo $rc',
       '_f stdout; head -c 65536 "$o"',
       '_f stderr; head -c 8192 "$e"',
       'rm -f "$o" "$e"',

@@ -8,7 +8,7 @@ export const SS_GATHER = `if command -v ss >/dev/null 2>&1; then ss -Htlnp 2>&1;
 
 export const portKind: CheckKindModule<PortCheck> = {
   gather() {
-    return ''; // see SS_GATHER: shared by every port check of the batch
+    return ':'; // nothing per check: see SS_GATHER, shared by every port check of the batch
   },
   evaluate(spec, _fields, shared) {
     const subject = `:${spec.port}`;
