@@ -27,6 +27,7 @@ export function describeResult(result: CheckResult, t: Translate): string[] {
     if (error.startsWith('missing:')) return [t('checks:error.missing', { tool: error.slice('missing:'.length) })];
     if (error === 'timeout') return [t('checks:error.timeout')];
     if (error === 'incomplete') return [t('checks:error.incomplete')];
+    if (error === 'offline') return [t('checks:error.offline')];
     return [t('checks:error.other', { reason: error.split('\n')[0] })];
   }
   return result.findings.filter((f) => !f.ok).map((f) => describeFinding(f, t));

@@ -2,7 +2,7 @@
 // Pure: built from the session's state after the checks ran.
 import type { CheckResult } from '../checks/result.js';
 import type { Translate } from '../i18n/types.js';
-import { stepStatus, type CoursePlan, type StepStatus, type TutorState } from '../tutor/state.js';
+import { checkedStatus, stepStatus, type CoursePlan, type StepStatus, type TutorState } from '../tutor/state.js';
 import type { PageView } from '../ui/document.js';
 
 export interface StepReport {
@@ -36,9 +36,7 @@ export function buildCheckReport(input: {
       const facts = input.state.facts[s.id];
       // A script asks "is the server right?", so a step's own checks decide, not the gate.
       let status = stepStatus(input.plan, input.state, n - 1, i);
-      if (status === 'locked' && facts?.checks) {
-        status = facts.checks.every((c) => c.status === 'pass') ? 'passed' : 'failed';
-      }
+      if (status === 'locked' && facts?.checks) status = checkedStatus(facts.checks);
       if (status === 'passed') counts.passed++;
       else if (status === 'failed') counts.failed++;
       else if (status === 'locked') counts.locked++;

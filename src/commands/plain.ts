@@ -30,6 +30,7 @@ export function renderPlainCourse(input: {
       t: input.t,
       markdown: input.markdown,
       describe: input.describe,
+      plain: true,
     });
     out.push(...doc.lines, '');
   });

@@ -221,7 +221,7 @@ export class TutorSession {
         const executor = this.executorFor(where);
         let results: { checks: CheckResult[]; probes: ProbeResult[] };
         if (!executor) {
-          results = { checks: items.map((it) => unavailable(it.id, it.spec, where, this.t('ui:notice.offline'))), probes: [] };
+          results = { checks: items.map((it) => unavailable(it.id, it.spec, where, 'offline')), probes: [] };
         } else {
           // Probe ids are shared between steps (two steps may read the same journal): run once.
           const uniqueProbes = [...new Map(probes.map((p) => [p.id, { id: p.id, probe: p.probe }])).values()];

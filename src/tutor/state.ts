@@ -140,15 +140,16 @@ export function stepStatus(plan: CoursePlan, state: TutorState, pageIndex: numbe
   const facts = state.facts[step.id] ?? emptyFacts();
   if (facts.busy) return facts.busy;
   if (!stepUnlocked(plan, state, pageIndex, stepIndex)) return 'locked';
-  if (facts.checks) {
-    if (checksPassed(facts)) return 'passed';
-    if (facts.checks.some((c) => c.status === 'error') && !facts.checks.some((c) => c.status === 'fail')) {
-      return 'unavailable';
-    }
-    return 'failed';
-  }
+  if (facts.checks) return checkedStatus(facts.checks);
   if (state.connection.kind === 'failed') return 'unavailable';
   return 'ready';
+}
+
+/** What a step's own check results say, regardless of gating. */
+export function checkedStatus(checks: readonly CheckResult[]): 'passed' | 'failed' | 'unavailable' {
+  if (checks.length > 0 && checks.every((c) => c.status === 'pass')) return 'passed';
+  if (checks.some((c) => c.status === 'error') && !checks.some((c) => c.status === 'fail')) return 'unavailable';
+  return 'failed';
 }
 
 /** Index of the first step on a page that is not done (or the last step when all are). */

@@ -25,6 +25,8 @@ export interface DocumentInput {
   t: Translate;
   markdown: MarkdownRenderer;
   describe: (result: CheckResult, t: Translate) => string[];
+  /** Printed as a book (no terminal): no selection marker, no "press r" status lines. */
+  plain?: boolean;
 }
 
 export interface PageDocument {
@@ -76,8 +78,8 @@ export function buildPageDocument(input: DocumentInput): PageDocument {
     const marker = selected ? c.cyan('➤') : ' ';
     const where = c.dim(`[${t(`ui:where.${step.where}`)}]`);
     const title = `${marker} ${statusIcon(status, c)} ${i + 1}. ${selected ? c.bold(step.title) : step.title} ${where}`;
-    push(title);
-    push(c.dim(t(`ui:status.${status}`)), 4);
+    push(input.plain ? `${i + 1}. ${step.title} ${where}` : title);
+    if (!input.plain) push(c.dim(t(`ui:status.${status}`)), 4);
     if (step.body.trim()) for (const l of input.markdown.render(step.body, width - 4)) lines.push(`    ${l}`);
 
     if (step.run.length > 0) {

@@ -1,0 +1,97 @@
+// The command line as scripts and CI use it: real process, real sshd, no terminal.
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSshd, type Sshd } from '../helpers/sshd.js';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+let sshd: Sshd;
+let home: string;
+
+function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', join(repo, 'src', 'cli.tsx'), ...args],
+      { cwd: repo, env: { PATH: process.env.PATH ?? '', HOME: home, XDG_STATE_HOME: join(home, 'state'), LANG: 'C.UTF-8', ...env }, timeout: 30_000 },
+      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+beforeAll(async () => {
+  sshd = await startSshd();
+  home = mkdtempSync(join(tmpdir(), 'kthw-cli-'));
+  mkdirSync(join(home, '.ssh'), { mode: 0o700 });
+  writeFileSync(
+    join(home, '.ssh', 'config'),
+    `Host server\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User root\n  IdentityFile ${sshd.clientKeyPath}\n  GlobalKnownHostsFile none\n  IdentityAgent none\n`,
+  );
+});
+afterAll(async () => {
+  await sshd?.stop();
+  rmSync(home, { recursive: true, force: true });
+});
+
+describe('kthw-tutor on the command line', () => {
+  it('--version and --help', async () => {
+    expect((await cli(['--version'])).stdout).toMatch(/^kthw-tutor \d+\.\d+\.\d+\n$/);
+    const help = await cli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('kthw-tutor check [--page N] [--json]');
+  });
+
+  it('a usage error says what is wrong and exits 2', async () => {
+    const r = await cli(['--lang', 'jp']);
+    expect(r).toMatchObject({ code: 2, stdout: '' });
+    expect(r.stderr).toBe('kthw-tutor: --lang must be ko or en, not "jp"\n');
+  });
+
+  it('check refuses an unknown host key without a person to ask, and records nothing', async () => {
+    writeFileSync(join(home, '.ssh', 'known_hosts'), '');
+    const r = await cli(['check', '--page', '1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/root@127\.0\.0\.1:\d+/);
+    expect(r.stderr).toContain(sshd.hostKeyFingerprint);
+    expect(readFileSync(join(home, '.ssh', 'known_hosts'), 'utf8')).toBe('');
+  });
+
+  it('check --json reports every step of the page; exit 1 while any check fails', async () => {
+    writeFileSync(join(home, '.ssh', 'known_hosts'), sshd.knownHostsLine + '\n');
+    const r = await cli(['check', '--page', '1', '--json', '--lang', 'ko']);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report).toMatchObject({ target: `root@127.0.0.1:${sshd.port}`, lang: 'ko', ok: false });
+    expect(report.pages).toHaveLength(1);
+    const [prereq] = report.pages[0].steps;
+    expect(prereq.id).toBe('prerequisites');
+    // This machine is not a chapter-8 server: the prerequisite files are not in /root.
+    expect(prereq.status).toBe('failed');
+    expect(prereq.checks.find((c: { checkId: string }) => c.checkId === 'ca-crt').findings[0]).toMatchObject({
+      property: 'exists',
+      expected: 'true',
+      found: 'false',
+    });
+  });
+
+  it('without a terminal, prints every page as plain text (no escapes) and exits 0', async () => {
+    const r = await cli([], { LANG: 'en_US.UTF-8' });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('1/3 · ');
+    expect(r.stdout).toContain('3/3 · ');
+    expect(r.stdout).not.toMatch(/\x1b/);
+  });
+
+  it('reset asks first; without a terminal it needs --yes', async () => {
+    const refused = await cli(['reset', '1']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--yes');
+    const done = await cli(['reset', '1', '--yes']);
+    expect(done.code).toBe(0);
+    const files = readdirSync(join(home, 'state', 'kthw-tutor', 'progress'));
+    expect(files.some((f) => f.startsWith('root@127.0.0.1_'))).toBe(true);
+  });
+});
