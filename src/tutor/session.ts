@@ -161,7 +161,8 @@ export class TutorSession {
         ? { kind: 'connected', label: this.deps.server.label }
         : { kind: 'failed', label: this.deps.server.label, why: outcome.why, todo: outcome.todo },
     });
-    if (!outcome.ok) this.notice('ui:notice.offline');
+    // A failed connection is explained on the status line (why, what to do); no notice hides it.
+    this.dispatch({ type: 'notice', text: null });
     return outcome.ok;
   }
 
@@ -309,7 +310,8 @@ export class TutorSession {
       }
       return;
     }
-    this.notice('ui:notice.checked', { count: checked.length, ms });
+    if (this.state.connection.kind === 'failed') this.dispatch({ type: 'notice', text: null });
+    else this.notice('ui:notice.checked', { count: checked.length, ms });
   }
 
   /**

@@ -40,7 +40,9 @@ export function App(props: AppProps) {
   const plan = session.coursePlan;
   const pages = useMemo(() => props.pagesIn(state.lang), [props.pagesIn, state.lang]);
   const page = pages[state.page];
-  const bodyRows = Math.max(3, rows - CHROME_ROWS);
+  // An unreachable server gets a second status line: why on the first, what to do on the second.
+  const failed = state.connection.kind === 'failed' ? state.connection : null;
+  const bodyRows = Math.max(3, rows - CHROME_ROWS - (failed ? 1 : 0));
   const app = useApp();
 
   const statuses = (page?.steps ?? []).map((_, i) => stepStatus(plan, state, state.page, i));
@@ -171,6 +173,11 @@ export function App(props: AppProps) {
         ) : null}
         <Text wrap="truncate-end">{statusLine(state, t, !!locked)}</Text>
       </Box>
+      {failed ? (
+        <Text color="yellow" wrap="truncate-end">
+          {failed.todo}
+        </Text>
+      ) : null}
       <Text dimColor wrap="truncate-end">
         {footerKeys(t)}
       </Text>
@@ -199,7 +206,7 @@ function statusLine(state: TutorState, t: Translate, pageLocked: boolean): strin
     case 'connected':
       return t('ui:connection.connected', { label: c.label });
     case 'failed':
-      return `${t('ui:connection.failed', { label: c.label })}: ${c.why} ${c.todo}`;
+      return `${t('ui:connection.failed', { label: c.label })}: ${c.why}`;
   }
 }
 

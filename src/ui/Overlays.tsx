@@ -62,7 +62,7 @@ function Help({ session, t }: OverlayProps) {
   );
 }
 
-function Outline({ session, state, pages, t, cursor }: OverlayProps & { cursor: number }) {
+function Outline({ session, state, pages, t, cursor, onQuit }: OverlayProps & { cursor: number }) {
   const plan = session.coursePlan;
   useInput((input, key) => {
     const action = actionFor('list', input, key);
@@ -73,6 +73,8 @@ function Outline({ session, state, pages, t, cursor }: OverlayProps & { cursor: 
       void session.openPage(cursor);
     } else if (action === 'cancel') {
       close(session);
+    } else if (action === 'quit') {
+      onQuit();
     }
   });
   return (
