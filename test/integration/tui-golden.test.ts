@@ -69,7 +69,8 @@ async function capturePage1(lang: 'ko' | 'en'): Promise<string> {
   sessions.push(tmux);
   // Settled: connected, the whole course checked once, page 1 open.
   const done = lang === 'ko' ? /개 단계를 .* 점검했습니다/ : /Checked \d+ steps in/;
-  const screen = await tmux.waitFor((s) => done.test(s) && !s.includes('⟳'), 30_000);
+  // A cold start (tsx compiling src/ while other test files run) can take a while on 2 cores.
+  const screen = await tmux.waitFor((s) => done.test(s) && !s.includes('⟳'), 50_000);
   tmux.send('q');
   return normalize(screen);
 }
@@ -83,5 +84,5 @@ describe.each(['ko', 'en'] as const)('page 1 in a real terminal (%s)', (lang) =>
       writeFileSync(file, screen + '\n');
     }
     expect(screen + '\n').toBe(readFileSync(file, 'utf8'));
-  });
+  }, 60_000);
 });
