@@ -221,7 +221,9 @@ async function runTui(
     );
   }
 
-  const instance = render(<Root />, { exitOnCtrlC: false, alternateScreen: true } as never);
+  // We only get here with a TTY on both ends; `interactive` keeps Ink drawing even when a CI
+  // variable is set in the learner's shell (Ink would otherwise print only the last frame).
+  const instance = render(<Root />, { exitOnCtrlC: false, alternateScreen: true, interactive: true });
   await instance.waitUntilExit();
   const last = session as TutorSession | null;
   if (last) {
