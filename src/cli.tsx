@@ -77,6 +77,14 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   }
 }
 
+/** `--page N` beyond the course says which pages there are. */
+function pageExists(runtime: Runtime, page: number | undefined): boolean {
+  const count = runtime.course.pages.length;
+  if (page === undefined || page <= count) return true;
+  process.stderr.write(`kthw-tutor: there is no page ${page}; pages are 1-${count}\n`);
+  return false;
+}
+
 async function runCheck(
   runtime: Runtime,
   target: string | undefined,
@@ -84,11 +92,7 @@ async function runCheck(
   command: { page?: number; json: boolean },
 ): Promise<number> {
   const t = runtime.translator.forLang(lang);
-  const pageCount = runtime.course.pages.length;
-  if (command.page !== undefined && command.page > pageCount) {
-    process.stderr.write(`kthw-tutor: there is no page ${command.page}; pages are 1-${pageCount}\n`);
-    return 2;
-  }
+  if (!pageExists(runtime, command.page)) return 2;
   const opened = openTarget(runtime, target);
   const session = createSession(runtime, opened, lang);
   // Without a person to ask, an unknown host key is refused (never trusted silently).
@@ -124,10 +128,7 @@ async function runReset(
   const t = runtime.translator.forLang(lang);
   const opened = openTarget(runtime, target);
   const pages = runtime.course.pages;
-  if (command.page !== undefined && command.page > pages.length) {
-    process.stderr.write(`kthw-tutor: there is no page ${command.page}; pages are 1-${pages.length}\n`);
-    return 2;
-  }
+  if (!pageExists(runtime, command.page)) return 2;
   const ids = command.page ? pages[command.page - 1]!.steps.map((s) => s.id) : allStepIds({ pages });
   const question = command.page
     ? t('ui:confirm.resetPageTitle', { page: command.page })
