@@ -1,6 +1,6 @@
 // The tutor session's state and the pure rules over it. Nothing here performs I/O: effects
 // (SSH, local shell, progress file) live in session.ts and report back through actions.
-import type { BatchResult, CheckResult, ProbeResult } from '../checks/result.js';
+import type { CheckResult, ProbeResult } from '../checks/result.js';
 import type { Lang } from '../i18n/types.js';
 
 /** Only the shape of the course the rules need: pages of steps, in order. */
@@ -159,4 +159,3 @@ export function firstOpenStep(plan: CoursePlan, state: TutorState, pageIndex: nu
   return i === -1 ? Math.max(0, steps.length - 1) : i;
 }
 
-export type { BatchResult };

@@ -7,7 +7,7 @@ import type { CheckResult } from '../checks/result.js';
 import type { Lang, Translate } from '../i18n/types.js';
 import { canRun } from '../tutor/reducer.js';
 import type { TutorSession } from '../tutor/session.js';
-import { pageDone, pageUnlocked, stepStatus, type TutorState } from '../tutor/state.js';
+import { pageUnlocked, stepStatus, type TutorState } from '../tutor/state.js';
 import { buildPageDocument, type PageView } from './document.js';
 import { actionFor, KEY_BINDINGS, type KeyAction } from './keys.js';
 import type { MarkdownRenderer } from './markdown.js';
@@ -149,7 +149,7 @@ export function App(props: AppProps) {
 
   return (
     <Box flexDirection="column" width={columns} height={rows}>
-      <Header state={state} t={t} columns={columns} pageCount={pages.length} done={pageDone(plan, state, state.page)} />
+      <Header state={state} t={t} />
       <Box flexDirection="column" height={bodyRows}>
         {state.overlay.kind === 'none' ? (
           <Text>{visible.join('\n')}</Text>
@@ -185,7 +185,7 @@ export function App(props: AppProps) {
   );
 }
 
-function Header(props: { state: TutorState; t: Translate; columns: number; pageCount: number; done: boolean }) {
+function Header(props: { state: TutorState; t: Translate }) {
   const { state, t } = props;
   return (
     <Text bold wrap="truncate-end">
