@@ -29,17 +29,18 @@ afterEach(() => {
 });
 
 /** This machine as "the server": a real shell, no SSH (the SSH path has its own tests). */
-function localServer(): ServerLink {
+function localServer(connect: ServerLink['connect'] = async () => ({ ok: true })): ServerLink {
   const executor = new LocalExecutor();
   return {
     label: 'root@local:22',
-    connect: async () => ({ ok: true }),
+    connect,
     executor: () => executor,
     close: async () => {},
   };
 }
 
-async function mount(lang: Lang, columns: number, rows = 40) {
+/** `settle: false` returns before the session's first connect + check is done (for prompts). */
+async function mount(lang: Lang, columns: number, rows = 40, server: ServerLink = localServer(), settle = true) {
   const root = mkdtempSync(join(tmpdir(), 'kthw-ui-'));
   dirs.push(root);
   const work = join(root, 'server');
@@ -49,7 +50,7 @@ async function mount(lang: Lang, columns: number, rows = 40) {
     pages: course.pages.map((p) => ({ id: p.id, steps: p.steps })),
     lang,
     translate: (l) => translator.forLang(l),
-    server: localServer(),
+    server,
     jumpbox: new LocalExecutor(),
     runBatch: (e, items, probes) => runBatch(e, items, probes),
     jumpboxDir: root,
@@ -69,13 +70,31 @@ async function mount(lang: Lang, columns: number, rows = 40) {
     rows,
   );
   mounted.push(r);
-  await session.start();
-  return { r, session, work };
+  const started = session.start();
+  if (settle) await started;
+  return { r, session, work, started };
 }
 
 const widest = (screen: string) => Math.max(...screen.split('\n').map((l) => stringWidth(l)));
 
 describe('App', () => {
+  it('asks for a key passphrase with the input masked, and hands it to the connection', async () => {
+    let given: string | undefined;
+    const server = localServer(async (prompts) => {
+      given = await prompts.askPassphrase('/home/learner/.ssh/id_ed25519');
+      return given === 'secret' ? { ok: true } : { ok: false, why: 'wrong passphrase', todo: 'try again' };
+    });
+    const { r, started } = await mount('en', 80, 40, server, false);
+    await r.waitFor((s) => s.includes('Passphrase for /home/learner/.ssh/id_ed25519'));
+    await r.type('secret');
+    const typed = await r.waitFor((s) => s.includes('••••••'));
+    expect(typed).not.toContain('secret');
+    await r.type(KEYS.enter);
+    await started;
+    expect(given).toBe('secret');
+    await r.waitFor((s) => s.includes('Preparing files') && s.includes('Checked'));
+  });
+
   it.each([40, 60, 100])('Korean page at %i columns: nothing wider than the terminal, Korean intact', async (columns) => {
     const { r } = await mount('ko', columns);
     const screen = await r.waitFor((s) => s.includes('설정 디렉터리 만들기'));
