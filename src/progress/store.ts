@@ -1,29 +1,58 @@
 // The progress record of one target server. It never decides what is passed (the tutor
-// re-checks the server); it remembers when a step first passed, attempts, hints and evidence.
-// Writes are atomic (temp file + fsync + rename, 0600); a file that cannot be read is moved
-// aside and reported, never silently dropped.
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+// re-checks the server every time); it remembers when a step first passed, how many attempts
+// and hints it took, and the evidence of the passing check.
+// Writes are atomic (temp file in the same dir + fsync + rename, 0600 in a 0700 dir), so two
+// tutor processes can only ever leave one whole file: the last writer's. A file that cannot be
+// read is moved aside and reported, never silently dropped.
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
-import { progressFileName } from './paths.js';
+import { LANGS, type Lang } from '../i18n/types.js';
+import { sanitizeTerminal } from '../text/sanitize.js';
+import { parseTargetKey, progressFileName, targetKeyOf, type Target } from './paths.js';
 
-const Evidence = z.object({ checkId: z.string(), summary: z.string() });
-const StepRecord = z.object({
-  firstPassedAt: z.string().optional(),
-  lastPassedAt: z.string().optional(),
+const IsoTime = z.iso.datetime({ offset: true });
+const Evidence = z.object({ checkId: z.string().min(1), summary: z.string() });
+
+// Loose objects: a field this version does not know survives a rewrite instead of vanishing.
+const StepRecordSchema = z.looseObject({
+  firstPassedAt: IsoTime.optional(),
+  /** The last time this step's checks passed. */
+  lastCheckedAt: IsoTime.optional(),
+  /** Runs plus checks that did not pass. */
   attempts: z.number().int().min(0).default(0),
   hintsUsed: z.number().int().min(0).default(0),
   evidence: z.array(Evidence).optional(),
 });
-export const ProgressFile = z.object({
+export const ProgressSchema = z.looseObject({
   version: z.literal(1),
-  target: z.string(),
-  updatedAt: z.string(),
-  steps: z.record(z.string(), StepRecord),
+  target: z.object({
+    user: z.string().min(1),
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535),
+  }),
+  lang: z.enum(LANGS).optional(),
+  updatedAt: IsoTime,
+  steps: z.record(z.string(), StepRecordSchema),
 });
-export type ProgressFile = z.infer<typeof ProgressFile>;
-export type StepRecord = z.infer<typeof StepRecord>;
+export type Progress = z.infer<typeof ProgressSchema>;
+export type StepRecord = z.infer<typeof StepRecordSchema>;
+export type EvidenceItem = z.infer<typeof Evidence>;
 
+/** What the UI shows when a progress file could not be read: where the old one was kept. */
 export interface CorruptNotice {
   kind: 'corrupt';
   file: string;
@@ -31,125 +60,233 @@ export interface CorruptNotice {
   reason: string;
 }
 
+export interface LoadResult {
+  progress: Progress;
+  notice: CorruptNotice | null;
+}
+
 /** Evidence kept per step: enough to show what passed, small enough to keep the file readable. */
-const EVIDENCE_CAP = 20;
-const SUMMARY_CAP = 300;
+export const EVIDENCE_CAP = 20;
+export const SUMMARY_CAP = 300;
+/** A temp file older than this belongs to a writer that died; live writers finish in far less. */
+const STALE_TEMP_MS = 60_000;
 
 export class ProgressStore {
   readonly file: string;
-  private data: ProgressFile;
-  /** Set when the file on disk could not be read and was moved aside. */
-  readonly notice: CorruptNotice | null;
+  /** The canonical target key, `user@host:port`. */
+  readonly target: string;
+  readonly targetInfo: Target;
+  private data: Progress;
+  private lastNotice: CorruptNotice | null = null;
 
+  /**
+   * `dir` is the progress directory (see progressDir); `target` is a Target or its key.
+   * Loads at once, so `notice` tells whether an old file had to be moved aside.
+   */
   constructor(
-    dir: string,
-    readonly target: string,
+    readonly dir: string,
+    target: string | Target,
     private readonly now: () => Date = () => new Date(),
   ) {
-    this.file = join(dir, progressFileName(target));
-    const loaded = this.load();
-    this.data = loaded.data;
-    this.notice = loaded.notice;
+    const info = typeof target === 'string' ? parseTargetKey(target) : { ...target, host: target.host.toLowerCase() };
+    if (!info) throw new Error(`"${String(target)}" is not a target: expected user@host[:port]`);
+    this.targetInfo = info;
+    this.target = targetKeyOf(info);
+    this.file = join(dir, progressFileName(this.target));
+    this.data = this.empty();
+    this.load();
   }
 
-  private empty(): ProgressFile {
-    return { version: 1, target: this.target, updatedAt: this.now().toISOString(), steps: {} };
+  /** Set when the last load found an unreadable file and moved it aside. */
+  get notice(): CorruptNotice | null {
+    return this.lastNotice;
   }
 
-  private load(): { data: ProgressFile; notice: CorruptNotice | null } {
+  get snapshot(): Readonly<Progress> {
+    return this.data;
+  }
+
+  private empty(): Progress {
+    return { version: 1, target: { ...this.targetInfo }, updatedAt: this.now().toISOString(), steps: {} };
+  }
+
+  /** (Re)reads the file: missing -> empty; unreadable or invalid -> moved aside, empty, notice. */
+  load(): LoadResult {
+    cleanStaleTemps(this.dir, STALE_TEMP_MS, this.now().getTime());
+    for (;;) {
+      const outcome = this.readOnce();
+      if (outcome === 'raced') continue; // another process moved the bad file first: read again
+      this.data = outcome.progress;
+      this.lastNotice = outcome.notice;
+      return outcome;
+    }
+  }
+
+  private readOnce(): LoadResult | 'raced' {
     let text: string;
     try {
       text = readFileSync(this.file, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { data: this.empty(), notice: null };
-      throw new Error(`${this.file}: cannot read progress (${(err as Error).message})`);
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { progress: this.empty(), notice: null };
+      throw new Error(
+        `cannot read progress file ${this.file}: ${(err as Error).message}. It must be a readable file in a directory you own; move whatever is there away.`,
+      );
     }
-    let reason: string;
+    const reason = this.problemWith(text);
+    if (typeof reason !== 'string') return { progress: reason, notice: null };
+    let movedTo: string;
     try {
-      const parsed = ProgressFile.safeParse(JSON.parse(text));
-      if (parsed.success) return { data: parsed.data, notice: null };
-      const issue = parsed.error.issues[0];
-      reason = `${issue?.path.join('.') || 'file'}: ${issue?.message ?? 'invalid'}`;
+      movedTo = this.moveAside();
     } catch (err) {
-      reason = `not JSON: ${(err as Error).message}`;
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'raced';
+      throw new Error(`progress file ${this.file} is unreadable (${reason}) and could not be moved aside: ${(err as Error).message}`);
     }
+    return { progress: this.empty(), notice: { kind: 'corrupt', file: this.file, movedTo, reason } };
+  }
+
+  /** The parsed progress, or why the text is not a progress file of this target. */
+  private problemWith(text: string): Progress | string {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (err) {
+      return `not JSON (${(err as Error).message})`;
+    }
+    const parsed = ProgressSchema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return `not a progress file: ${issue?.path.join('.') || '(top level)'}: ${issue?.message ?? 'invalid'}`;
+    }
+    const recorded = targetKeyOf(parsed.data.target);
+    if (recorded !== this.target) return `it records another server (${recorded}), not ${this.target}`;
+    return parsed.data;
+  }
+
+  /** `<name>.corrupt-<timestamp>.json` next to it; never overwrites an earlier copy. */
+  private moveAside(): string {
     const stamp = this.now().toISOString().replace(/[:.]/g, '-');
-    const movedTo = this.file.replace(/\.json$/, `.corrupt-${stamp}.json`);
+    const stem = this.file.replace(/\.json$/, `.corrupt-${stamp}`);
+    let movedTo = `${stem}.json`;
+    for (let n = 1; existsSync(movedTo); n++) movedTo = `${stem}-${n}.json`;
     renameSync(this.file, movedTo);
-    return { data: this.empty(), notice: { kind: 'corrupt', file: this.file, movedTo, reason } };
+    return movedTo;
   }
 
-  get snapshot(): Readonly<ProgressFile> {
-    return this.data;
-  }
-
-  /** Step ids with a first pass on record. */
+  /** Step ids whose first pass is on record (the tutor still re-checks them). */
   passedSteps(): string[] {
     return Object.entries(this.data.steps)
-      .filter(([, r]) => r.firstPassedAt)
+      .filter(([, record]) => record.firstPassedAt !== undefined)
       .map(([id]) => id);
   }
 
-  private update(stepId: string, change: (r: StepRecord) => StepRecord): void {
-    const current = this.data.steps[stepId] ?? { attempts: 0, hintsUsed: 0 };
-    this.data = {
-      ...this.data,
-      updatedAt: this.now().toISOString(),
-      steps: { ...this.data.steps, [stepId]: change(current) },
-    };
-    this.save();
-  }
-
   recordAttempt(stepId: string): void {
-    this.update(stepId, (r) => ({ ...r, attempts: r.attempts + 1 }));
+    this.updateStep(stepId, (r) => ({ ...r, attempts: r.attempts + 1 }));
   }
 
   recordHint(stepId: string): void {
-    this.update(stepId, (r) => ({ ...r, hintsUsed: r.hintsUsed + 1 }));
+    this.updateStep(stepId, (r) => ({ ...r, hintsUsed: r.hintsUsed + 1 }));
   }
 
-  recordPass(stepId: string, evidence: Array<{ checkId: string; summary: string }>): void {
+  /**
+   * The step's checks all passed: the first time sets firstPassedAt, every time refreshes
+   * lastCheckedAt and the evidence. Evidence came from the server, so it is stored sanitized.
+   */
+  recordPass(stepId: string, evidence: readonly EvidenceItem[]): void {
     const at = this.now().toISOString();
-    this.update(stepId, (r) => ({
-      ...r,
-      firstPassedAt: r.firstPassedAt ?? at,
-      lastPassedAt: at,
-      evidence: evidence.slice(0, EVIDENCE_CAP).map((e) => ({ ...e, summary: e.summary.slice(0, SUMMARY_CAP) })),
+    const kept = evidence.slice(0, EVIDENCE_CAP).map((e) => ({
+      checkId: e.checkId,
+      summary: capCodePoints(sanitizeTerminal(e.summary), SUMMARY_CAP),
     }));
+    this.updateStep(stepId, (r) => ({ ...r, firstPassedAt: r.firstPassedAt ?? at, lastCheckedAt: at, evidence: kept }));
   }
 
-  forget(stepIds: string[]): void {
+  /** The language the learner last used with this server. */
+  recordLang(lang: Lang): void {
+    if (this.data.lang !== lang) this.write({ ...this.data, lang });
+  }
+
+  /** Forgets the given steps entirely (a page reset); other steps stay. */
+  resetPage(stepIds: Iterable<string>): void {
     const steps = { ...this.data.steps };
     for (const id of stepIds) delete steps[id];
-    this.data = { ...this.data, updatedAt: this.now().toISOString(), steps };
-    this.save();
+    this.write({ ...this.data, steps });
   }
 
-  /** temp file in the same directory + fsync + rename: a crash leaves the old or the new file. */
-  private save(): void {
-    const dir = dirname(this.file);
+  /** The tutor session's name for resetPage. */
+  forget(stepIds: Iterable<string>): void {
+    this.resetPage(stepIds);
+  }
+
+  resetAll(): void {
+    this.write({ ...this.data, steps: {} });
+  }
+
+  private updateStep(stepId: string, change: (r: StepRecord) => StepRecord): void {
+    const current = this.data.steps[stepId] ?? { attempts: 0, hintsUsed: 0 };
+    this.write({ ...this.data, steps: { ...this.data.steps, [stepId]: change(current) } });
+  }
+
+  private write(next: Progress): void {
+    const stamped = { ...next, updatedAt: this.now().toISOString() };
+    writeFileAtomic(this.file, JSON.stringify(stamped, null, 2) + '\n');
+    this.data = stamped;
+  }
+}
+
+/**
+ * Temp file in the same directory (same filesystem, so rename is atomic), 0600, fsynced, then
+ * renamed over the target and the directory fsynced: a crash leaves the old file or the new one.
+ */
+export function writeFileAtomic(file: string, text: string): void {
+  const dir = dirname(file);
+  const tmp = join(dir, `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const tmp = join(dir, `.${basename(this.file)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
-    const fd = openSync(tmp, 'w', 0o600);
+    const fd = openSync(tmp, 'wx', 0o600); // wx: never reuse or follow something already there
     try {
-      writeSync(fd, JSON.stringify(this.data, null, 2) + '\n');
+      writeSync(fd, text);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
-    renameSync(tmp, this.file);
+    renameSync(tmp, file);
+  } catch (err) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // never created, or already renamed
+    }
+    throw new Error(`cannot save progress to ${file}: ${(err as Error).message}. Check free space and permissions of ${dir}.`);
+  }
+  fsyncDir(dir);
+}
+
+function fsyncDir(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // some platforms cannot fsync a directory; the rename itself is still atomic
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
-/** Removes temp files left by a crash mid-write (older than a minute, so a live writer is safe). */
-export function cleanStaleTemps(dir: string, olderThanMs = 60_000, now = Date.now()): number {
-  let removed = 0;
+function capCodePoints(text: string, max: number): string {
+  const points = Array.from(text);
+  return points.length <= max ? text : points.slice(0, max - 1).join('') + '…';
+}
+
+/** Removes temp files left by a crash mid-write (old enough that no live writer owns them). */
+export function cleanStaleTemps(dir: string, olderThanMs = STALE_TEMP_MS, now = Date.now()): number {
   let names: string[];
   try {
     names = readdirSync(dir);
   } catch {
-    return 0;
+    return 0; // no directory yet: nothing to clean
   }
+  let removed = 0;
   for (const name of names) {
     if (!name.startsWith('.') || !name.endsWith('.tmp')) continue;
     const path = join(dir, name);
@@ -159,8 +296,62 @@ export function cleanStaleTemps(dir: string, olderThanMs = 60_000, now = Date.no
         removed++;
       }
     } catch {
-      // raced with its writer: fine
+      // its writer renamed or removed it meanwhile: fine
     }
   }
   return removed;
+}
+
+export interface StepSummary {
+  id: string;
+  /** A first pass is on record; the server may have changed since (re-check for the truth). */
+  passedOnRecord: boolean;
+  firstPassedAt?: string;
+  attempts: number;
+  hintsUsed: number;
+}
+
+export interface ProgressSummary {
+  target: string;
+  total: number;
+  passedOnRecord: number;
+  /** Course steps without a first pass, in course order. */
+  remaining: string[];
+  attempts: number;
+  hintsUsed: number;
+  firstPassAt?: string;
+  latestFirstPassAt?: string;
+  /** Steps on record that the course no longer has (renamed or removed): shown, not counted. */
+  unknownSteps: string[];
+  steps: StepSummary[];
+}
+
+/** For reports: the record laid over the course's step ids, in course order. Pure. */
+export function summarize(progress: Progress, courseStepIds: readonly string[]): ProgressSummary {
+  const steps = courseStepIds.map((id): StepSummary => {
+    const record = progress.steps[id];
+    return {
+      id,
+      passedOnRecord: record?.firstPassedAt !== undefined,
+      ...(record?.firstPassedAt !== undefined ? { firstPassedAt: record.firstPassedAt } : {}),
+      attempts: record?.attempts ?? 0,
+      hintsUsed: record?.hintsUsed ?? 0,
+    };
+  });
+  const passTimes = steps
+    .map((s) => s.firstPassedAt)
+    .filter((t): t is string => t !== undefined)
+    .sort((a, b) => Date.parse(a) - Date.parse(b));
+  const known = new Set(courseStepIds);
+  return {
+    target: targetKeyOf(progress.target),
+    total: steps.length,
+    passedOnRecord: passTimes.length,
+    remaining: steps.filter((s) => !s.passedOnRecord).map((s) => s.id),
+    attempts: steps.reduce((n, s) => n + s.attempts, 0),
+    hintsUsed: steps.reduce((n, s) => n + s.hintsUsed, 0),
+    ...(passTimes.length > 0 ? { firstPassAt: passTimes[0]!, latestFirstPassAt: passTimes.at(-1)! } : {}),
+    unknownSteps: Object.keys(progress.steps).filter((id) => !known.has(id)).sort(),
+    steps,
+  };
 }

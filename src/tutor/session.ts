@@ -131,6 +131,16 @@ export class TutorSession {
     for (const l of this.listeners) l();
   }
 
+  /** Progress is a record, not the truth: a failed save (full disk) is said, never fatal. */
+  private record(write: (p: ProgressSink) => void): void {
+    if (!this.deps.progress) return;
+    try {
+      write(this.deps.progress);
+    } catch (err) {
+      this.dispatch({ type: 'notice', text: (err as Error).message });
+    }
+  }
+
   private notice(key: string, params?: Record<string, unknown>): void {
     this.dispatch({ type: 'notice', text: this.t(key, params) });
   }
@@ -275,17 +285,11 @@ export class TutorSession {
     results: Record<string, { checks: CheckResult[] }>,
     wasDone: Set<string>,
   ): void {
-    const progress = this.deps.progress;
-    if (!progress) return;
     for (const step of steps) {
       const checks = results[step.id]?.checks ?? [];
-      if (checks.length > 0 && checks.every((c) => c.status === 'pass')) {
-        if (!wasDone.has(step.id)) {
-          progress.recordPass(
-            step.id,
-            checks.map((c) => ({ checkId: c.checkId, summary: `${c.subject}: ${c.evidence.slice(0, 200)}` })),
-          );
-        }
+      if (checks.length > 0 && checks.every((c) => c.status === 'pass') && !wasDone.has(step.id)) {
+        const evidence = checks.map((c) => ({ checkId: c.checkId, summary: `${c.subject}: ${c.evidence.slice(0, 200)}` }));
+        this.record((p) => p.recordPass(step.id, evidence));
       }
     }
   }
@@ -335,7 +339,7 @@ export class TutorSession {
   async checkSelected(): Promise<void> {
     const step = this.selectedStep();
     if (!step) return;
-    this.deps.progress?.recordAttempt(step.id);
+    this.record((p) => p.recordAttempt(step.id));
     await this.check([step.id]);
   }
 
@@ -397,7 +401,7 @@ export class TutorSession {
       this.notice(executor ? 'ui:notice.noRun' : 'ui:notice.offline');
       return;
     }
-    this.deps.progress?.recordAttempt(step.id);
+    this.record((p) => p.recordAttempt(step.id));
     this.dispatch({ type: 'run-start', stepId, command: commands.join('\n') });
     // Live output is untrusted remote text: strip terminal control sequences before it is kept.
     const onChunk = (chunk: string) => this.dispatch({ type: 'run-output', stepId, chunk: sanitizeTerminal(chunk) });
@@ -422,7 +426,7 @@ export class TutorSession {
       this.notice('ui:notice.noHints');
       return;
     }
-    this.deps.progress?.recordHint(step.id);
+    this.record((p) => p.recordHint(step.id));
     this.dispatch({ type: 'hint', stepId: step.id, available: step.hints.length });
   }
 
@@ -435,7 +439,7 @@ export class TutorSession {
   async reset(scope: 'page' | 'all'): Promise<void> {
     const ids =
       scope === 'all' ? allStepIds(this.plan) : (this.plan.pages[this.state.page]?.steps.map((s) => s.id) ?? []);
-    this.deps.progress?.forget(ids);
+    this.record((p) => p.forget(ids));
     this.dispatch({ type: 'forget', stepIds: ids });
     this.dispatch({ type: 'overlay', overlay: { kind: 'none' } });
     this.notice('ui:notice.reset');

@@ -1,103 +1,232 @@
-import { mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+// ProgressStore on a real filesystem in temp dirs.
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { progressFileName, stateDir } from '../../src/progress/paths.js';
-import { cleanStaleTemps, ProgressStore } from '../../src/progress/store.js';
+import { progressFileName } from '../../src/progress/paths.js';
+import { EVIDENCE_CAP, ProgressSchema, ProgressStore, SUMMARY_CAP } from '../../src/progress/store.js';
 
+const TARGET = 'root@server:22';
 const tmp = () => mkdtempSync(join(tmpdir(), 'kthw-progress-'));
+const temps = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.tmp'));
+const onDisk = (file: string) => ProgressSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
 
-describe('paths', () => {
-  it('uses XDG_STATE_HOME when set and absolute, else ~/.local/state', () => {
-    expect(stateDir({ XDG_STATE_HOME: '/x/state' }, '/home/a')).toBe('/x/state/kthw-tutor');
-    expect(stateDir({ XDG_STATE_HOME: 'relative' }, '/home/a')).toBe('/home/a/.local/state/kthw-tutor');
-    expect(stateDir({}, '/home/a')).toBe('/home/a/.local/state/kthw-tutor');
+/** A clock the test moves by hand. */
+function clock(start = '2026-01-01T00:00:00.000Z') {
+  let now = new Date(start);
+  return { now: () => now, set: (iso: string) => (now = new Date(iso)) };
+}
+
+describe('ProgressStore: loading', () => {
+  it('starts empty without a file and creates none until something is recorded', () => {
+    const dir = join(tmp(), 'state', 'progress');
+    const store = new ProgressStore(dir, TARGET);
+    expect(store.notice).toBeNull();
+    expect(store.snapshot.steps).toEqual({});
+    expect(store.snapshot.target).toEqual({ user: 'root', host: 'server', port: 22 });
+    expect(existsSync(dir)).toBe(false);
   });
-  it('gives each target its own safe file name', () => {
-    const a = progressFileName('root@server:22');
-    expect(a).toMatch(/^root@server_22-[0-9a-f]{8}\.json$/);
-    expect(progressFileName('root@[::1]:22')).not.toBe(progressFileName('root@::1:22'));
+
+  it('treats the same server written two ways as one record', () => {
+    const dir = tmp();
+    new ProgressStore(dir, 'root@Server').recordHint('a');
+    const again = new ProgressStore(dir, { user: 'root', host: 'server', port: 22 });
+    expect(again.target).toBe('root@server:22');
+    expect(again.snapshot.steps.a?.hintsUsed).toBe(1);
+  });
+
+  it('refuses a target it cannot read', () => {
+    expect(() => new ProgressStore(tmp(), 'server')).toThrow('"server" is not a target: expected user@host[:port]');
+  });
+
+  it('says which file it cannot read when the path is not a file', () => {
+    const dir = tmp();
+    mkdirSync(join(dir, progressFileName(TARGET)));
+    expect(() => new ProgressStore(dir, TARGET)).toThrow(`cannot read progress file ${join(dir, progressFileName(TARGET))}`);
   });
 });
 
-describe('ProgressStore', () => {
-  it('writes atomically: 0700 dir, 0600 file, no temp files left', () => {
-    const dir = join(tmp(), 'state');
-    const store = new ProgressStore(dir, 'root@server:22');
+describe('ProgressStore: atomic writes', () => {
+  it('creates the directories 0700 and the file 0600, leaving no temp file', () => {
+    const root = tmp();
+    const dir = join(root, 'state', 'progress');
+    const store = new ProgressStore(dir, TARGET);
     store.recordAttempt('copy');
+    expect(statSync(join(root, 'state')).mode & 0o777).toBe(0o700);
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     expect(statSync(store.file).mode & 0o777).toBe(0o600);
-    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
-    const onDisk = JSON.parse(readFileSync(store.file, 'utf8'));
-    expect(onDisk.steps.copy.attempts).toBe(1);
+    expect(temps(dir)).toEqual([]);
+    expect(onDisk(store.file).steps.copy?.attempts).toBe(1);
   });
 
-  it('keeps the first pass time across later passes and reloads it', () => {
+  it('replaces a file that had looser permissions with a 0600 one', () => {
     const dir = tmp();
-    let clock = new Date('2026-01-01T00:00:00Z');
-    const store = new ProgressStore(dir, 't', () => clock);
-    store.recordPass('copy', [{ checkId: 'file-1', summary: '/root/kube-apiserver' }]);
-    clock = new Date('2026-01-02T00:00:00Z');
+    const store = new ProgressStore(dir, TARGET);
+    store.recordAttempt('a');
+    chmodSync(store.file, 0o644);
+    store.recordAttempt('a');
+    expect(statSync(store.file).mode & 0o777).toBe(0o600);
+  });
+
+  it('reports where and why it could not save', () => {
+    const dir = join(tmp(), 'progress');
+    const store = new ProgressStore(dir, TARGET);
+    writeFileSync(dir, 'a file where the directory should be'); // root ignores permission bits
+    expect(() => store.recordAttempt('a')).toThrow(`cannot save progress to ${store.file}`);
+    expect(store.snapshot.steps).toEqual({}); // memory matches the disk: nothing was recorded
+  });
+
+  it('ignores a temp file left by a crash mid-write, and cleans it once it is stale', () => {
+    const dir = tmp();
+    const first = new ProgressStore(dir, TARGET);
+    first.recordPass('a', []);
+    const leftover = join(dir, `.${progressFileName(TARGET)}.4242.deadbeef.tmp`);
+    writeFileSync(leftover, '{"version":1,"tar'); // torn half of a write
+    const fresh = new ProgressStore(dir, TARGET);
+    expect(fresh.notice).toBeNull();
+    expect(fresh.passedSteps()).toEqual(['a']);
+    expect(existsSync(leftover)).toBe(true); // could still belong to a live writer
+    const hourAgo = new Date(Date.now() - 3600_000);
+    utimesSync(leftover, hourAgo, hourAgo);
+    const later = new ProgressStore(dir, TARGET);
+    expect(existsSync(leftover)).toBe(false);
+    expect(later.passedSteps()).toEqual(['a']);
+  });
+});
+
+describe('ProgressStore: recording', () => {
+  it('keeps the first pass time across later passes, refreshing lastCheckedAt and evidence', () => {
+    const dir = tmp();
+    const c = clock('2026-01-01T00:00:00.000Z');
+    const store = new ProgressStore(dir, TARGET, c.now);
+    store.recordPass('copy', [{ checkId: 'file-1', summary: 'first' }]);
+    c.set('2026-01-02T00:00:00.000Z');
     store.recordPass('copy', [{ checkId: 'file-1', summary: 'again' }]);
-    const reloaded = new ProgressStore(dir, 't');
-    const rec = reloaded.snapshot.steps.copy!;
-    expect(rec.firstPassedAt).toBe('2026-01-01T00:00:00.000Z');
-    expect(rec.lastPassedAt).toBe('2026-01-02T00:00:00.000Z');
-    expect(rec.evidence).toEqual([{ checkId: 'file-1', summary: 'again' }]);
-    expect(reloaded.passedSteps()).toEqual(['copy']);
+    const record = new ProgressStore(dir, TARGET).snapshot.steps.copy!;
+    expect(record.firstPassedAt).toBe('2026-01-01T00:00:00.000Z');
+    expect(record.lastCheckedAt).toBe('2026-01-02T00:00:00.000Z');
+    expect(record.evidence).toEqual([{ checkId: 'file-1', summary: 'again' }]);
+    expect(onDisk(store.file).updatedAt).toBe('2026-01-02T00:00:00.000Z');
   });
 
-  it('counts hints and forgets only the steps asked for', () => {
+  it('counts attempts and hints per step, also after a pass', () => {
     const dir = tmp();
-    const store = new ProgressStore(dir, 't');
-    store.recordHint('a');
+    const store = new ProgressStore(dir, TARGET);
+    store.recordAttempt('a');
+    store.recordAttempt('a');
     store.recordHint('a');
     store.recordPass('a', []);
-    store.recordPass('b', []);
-    store.forget(['a']);
-    const reloaded = new ProgressStore(dir, 't');
-    expect(reloaded.snapshot.steps.a).toBeUndefined();
-    expect(reloaded.passedSteps()).toEqual(['b']);
+    store.recordAttempt('a');
+    store.recordHint('b');
+    const steps = new ProgressStore(dir, TARGET).snapshot.steps;
+    expect(steps.a).toMatchObject({ attempts: 3, hintsUsed: 1 });
+    expect(steps.b).toMatchObject({ attempts: 0, hintsUsed: 1 });
+    expect(steps.b?.firstPassedAt).toBeUndefined();
   });
 
-  it.each([
-    ['garbage bytes', '\u0000\u0001 not json {'],
-    ['JSON of the wrong shape', JSON.stringify({ version: 2, steps: [] })],
-  ])('moves a corrupt file (%s) aside with a notice and starts afresh', (_, content) => {
+  it('caps evidence and stores it without terminal control sequences', () => {
+    const store = new ProgressStore(tmp(), TARGET);
+    const many = Array.from({ length: EVIDENCE_CAP + 5 }, (_, i) => ({ checkId: `c${i}`, summary: 'ok' }));
+    many[0] = { checkId: 'c0', summary: `\u001b]0;pwned\u0007\u001b[31mred\u001b[0m ${'가'.repeat(SUMMARY_CAP * 2)}` };
+    store.recordPass('a', many);
+    const evidence = onDisk(store.file).steps.a!.evidence!;
+    expect(evidence).toHaveLength(EVIDENCE_CAP);
+    expect(evidence[0]!.summary.startsWith('red 가')).toBe(true);
+    expect(Array.from(evidence[0]!.summary)).toHaveLength(SUMMARY_CAP);
+    expect(evidence[0]!.summary).not.toMatch(/[\u0000-\u001f]/);
+  });
+
+  it('remembers the language', () => {
     const dir = tmp();
-    const first = new ProgressStore(dir, 't');
-    first.recordAttempt('x');
-    writeFileSync(first.file, content);
-    const store = new ProgressStore(dir, 't');
-    expect(store.notice).not.toBeNull();
-    expect(store.notice!.file).toBe(first.file);
-    expect(readFileSync(store.notice!.movedTo, 'utf8')).toBe(content);
+    new ProgressStore(dir, TARGET).recordLang('ko');
+    expect(new ProgressStore(dir, TARGET).snapshot.lang).toBe('ko');
+  });
+
+  it('resetPage forgets only the steps named; resetAll forgets every step but keeps the rest', () => {
+    const dir = tmp();
+    const store = new ProgressStore(dir, TARGET);
+    store.recordLang('ko');
+    for (const id of ['a1', 'a2', 'b1']) store.recordPass(id, [{ checkId: 'x', summary: id }]);
+    store.recordHint('a1');
+    store.resetPage(['a1', 'a2', 'not-recorded']);
+    const afterPage = new ProgressStore(dir, TARGET);
+    expect(Object.keys(afterPage.snapshot.steps)).toEqual(['b1']);
+    expect(afterPage.passedSteps()).toEqual(['b1']);
+    afterPage.resetAll();
+    const afterAll = new ProgressStore(dir, TARGET);
+    expect(afterAll.snapshot.steps).toEqual({});
+    expect(afterAll.snapshot.lang).toBe('ko');
+    expect(afterAll.snapshot.target).toEqual({ user: 'root', host: 'server', port: 22 });
+  });
+
+  it('keeps fields it does not know when it rewrites the file', () => {
+    const dir = tmp();
+    const store = new ProgressStore(dir, TARGET);
+    store.recordAttempt('a');
+    const json = JSON.parse(readFileSync(store.file, 'utf8'));
+    json.note = 'from a newer tutor';
+    json.steps.a.streak = 3;
+    writeFileSync(store.file, JSON.stringify(json));
+    const again = new ProgressStore(dir, TARGET);
+    again.recordAttempt('a');
+    const after = JSON.parse(readFileSync(store.file, 'utf8'));
+    expect(after.note).toBe('from a newer tutor');
+    expect(after.steps.a).toMatchObject({ streak: 3, attempts: 2 });
+  });
+});
+
+describe('ProgressStore: a file it cannot use is kept aside, never dropped', () => {
+  const valid = (over: Record<string, unknown>) =>
+    JSON.stringify({ version: 1, target: { user: 'root', host: 'server', port: 22 }, updatedAt: '2026-01-01T00:00:00Z', steps: {}, ...over });
+
+  it.each<[string, Buffer | string, RegExp]>([
+    ['garbage bytes', Buffer.from([0x00, 0xff, 0xfe, 0x7b, 0x0a, 0x80]), /^not JSON/],
+    ['an empty file', '', /^not JSON/],
+    ['JSON of the wrong shape', JSON.stringify({ version: 1, steps: [] }), /^not a progress file: target/],
+    ['a newer format version', valid({ version: 2 }), /^not a progress file: version/],
+    ['a bad step record', valid({ steps: { a: { attempts: -1, hintsUsed: 0 } } }), /^not a progress file: steps\.a\.attempts/],
+    ['a bad timestamp', valid({ steps: { a: { attempts: 0, hintsUsed: 0, firstPassedAt: 'yesterday' } } }), /steps\.a\.firstPassedAt/],
+    ['another server\'s record', valid({ target: { user: 'root', host: 'other', port: 22 } }), /another server \(root@other:22\)/],
+  ])('%s: moved to <name>.corrupt-<time>.json with a notice; the new state works', (_, content, reason) => {
+    const dir = tmp();
+    const c = clock('2026-03-04T05:06:07.089Z');
+    const file = join(dir, progressFileName(TARGET));
+    writeFileSync(file, content);
+    const store = new ProgressStore(dir, TARGET, c.now);
+    const movedTo = file.replace(/\.json$/, '.corrupt-2026-03-04T05-06-07-089Z.json');
+    expect(store.notice).toEqual({ kind: 'corrupt', file, movedTo, reason: expect.stringMatching(reason) });
+    expect(readFileSync(movedTo)).toEqual(Buffer.from(content)); // byte for byte
+    expect(existsSync(file)).toBe(false);
     expect(store.snapshot.steps).toEqual({});
-    store.recordAttempt('y');
-    expect(new ProgressStore(dir, 't').snapshot.steps.y?.attempts).toBe(1);
+    store.recordPass('y', []);
+    const reloaded = new ProgressStore(dir, TARGET, c.now);
+    expect(reloaded.notice).toBeNull();
+    expect(reloaded.passedSteps()).toEqual(['y']);
+    expect(existsSync(movedTo)).toBe(true);
   });
 
-  it('two stores writing in turn never leave a torn file', () => {
+  it('never overwrites an earlier kept copy, even within the same millisecond', () => {
     const dir = tmp();
-    const a = new ProgressStore(dir, 't');
-    const b = new ProgressStore(dir, 't');
-    for (let i = 0; i < 50; i++) {
-      a.recordAttempt('a');
-      b.recordAttempt('b');
-    }
-    const final = JSON.parse(readFileSync(a.file, 'utf8'));
-    expect(final.steps.b.attempts).toBe(50); // last writer wins, whole
+    const c = clock();
+    const file = join(dir, progressFileName(TARGET));
+    writeFileSync(file, 'first bad');
+    const one = new ProgressStore(dir, TARGET, c.now).notice!;
+    writeFileSync(file, 'second bad');
+    const two = new ProgressStore(dir, TARGET, c.now).notice!;
+    expect(two.movedTo).not.toBe(one.movedTo);
+    expect(readFileSync(one.movedTo, 'utf8')).toBe('first bad');
+    expect(readFileSync(two.movedTo, 'utf8')).toBe('second bad');
   });
 
-  it('cleans temp files left by a crash, but not fresh ones', () => {
+  it('load() re-reads the file and reports a corruption that happened since', () => {
     const dir = tmp();
-    const old = join(dir, '.x.json.1.abc.tmp');
-    const fresh = join(dir, '.x.json.2.def.tmp');
-    writeFileSync(old, '{');
-    writeFileSync(fresh, '{');
-    const past = new Date(Date.now() - 3600_000);
-    utimesSync(old, past, past);
-    expect(cleanStaleTemps(dir)).toBe(1);
-    expect(readdirSync(dir).sort()).toEqual(['.x.json.2.def.tmp']);
+    const store = new ProgressStore(dir, TARGET);
+    store.recordAttempt('a');
+    expect(store.load().notice).toBeNull();
+    writeFileSync(store.file, '{');
+    const result = store.load();
+    expect(result.notice?.kind).toBe('corrupt');
+    expect(store.notice).toEqual(result.notice);
+    expect(store.snapshot.steps).toEqual({});
   });
 });
