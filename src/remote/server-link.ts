@@ -1,5 +1,5 @@
-// The learner's server as the tutor session sees it (the shape of ServerLink in
-// src/tutor/session.ts, matched structurally: remote sits below tutor and does not import it).
+// The learner's server as the tutor session sees it (it implements ServerLink of
+// src/tutor/session.ts structurally: remote sits below tutor and does not import it).
 // Connecting here is where trust on first use happens: refused -> asked -> recorded -> again.
 import type { Translate } from '../i18n/types.js';
 import { ConnectError } from './connect-error.js';

@@ -5,6 +5,7 @@ import type { CheckSpec, Where } from '../checks/spec.js';
 import type { Probe, Step } from '../course/schema.js';
 import type { Lang, Translate } from '../i18n/types.js';
 import type { Executor } from '../remote/executor.js';
+import type { HostKeyQuestion, ConnectPrompts as Prompts, LinkOutcome as ConnectOutcome } from '../remote/server-link.js';
 import { sanitizeTerminal } from '../text/sanitize.js';
 import { shq } from '../text/shell-quote.js';
 import { matchDiagnostics } from './diagnose.js';
@@ -25,20 +26,9 @@ export interface SessionPage {
   steps: Step[];
 }
 
-export interface HostKeyQuestion {
-  host: string;
-  port: number;
-  keyType: string;
-  fingerprint: string;
-}
-
-/** How the session asks the learner something while connecting (the UI answers). */
-export interface Prompts {
-  confirmHostKey(q: HostKeyQuestion): Promise<boolean>;
-  askPassphrase(keyPath: string): Promise<string | undefined>;
-}
-
-export type ConnectOutcome = { ok: true } | { ok: false; why: string; todo: string };
+// How the session asks the learner something while connecting (the UI answers), and what a
+// connection attempt comes to: defined by the SSH layer, which does the asking.
+export type { HostKeyQuestion, ConnectPrompts as Prompts, LinkOutcome as ConnectOutcome } from '../remote/server-link.js';
 
 /** The learner's server as the session sees it; src/remote provides the real one. */
 export interface ServerLink {
