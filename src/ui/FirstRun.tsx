@@ -4,7 +4,7 @@ import { Box, Text, useInput } from 'ink';
 import { useState } from 'react';
 import type { Lang, Translate } from '../i18n/types.js';
 import { actionFor } from './keys.js';
-import { TextInput } from './TextInput.js';
+import { TargetForm } from './TargetForm.js';
 
 export interface FirstRunProps {
   defaultLang: Lang;
@@ -24,7 +24,6 @@ const CHOICES: Array<{ lang: Lang; label: string }> = [
 export function FirstRun(props: FirstRunProps) {
   const [cursor, setCursor] = useState(CHOICES.findIndex((c) => c.lang === props.defaultLang));
   const [lang, setLang] = useState<Lang | null>(null);
-  const [error, setError] = useState<string | null>(null);
 
   useInput(
     (input, key) => {
@@ -52,20 +51,15 @@ export function FirstRun(props: FirstRunProps) {
     );
   }
   return (
-    <Box flexDirection="column" borderStyle="round" paddingX={1}>
-      <Text bold>{t('ui:target.title')}</Text>
-      <Text>{t('ui:target.explain')}</Text>
-      <TextInput
-        initial={props.defaultTarget}
-        onSubmit={(value) => {
-          const problem = props.validateTarget(value.trim());
-          if (problem) setError(problem);
-          else props.onDone({ lang, target: value.trim() });
-        }}
-        onCancel={() => setLang(null)}
-      />
-      {error ? <Text color="red">{error}</Text> : null}
-      <Text dimColor>{t('ui:target.footer')}</Text>
-    </Box>
+    <TargetForm
+      t={t}
+      initial={props.defaultTarget}
+      submit={(value) => {
+        const problem = props.validateTarget(value);
+        if (!problem) props.onDone({ lang, target: value });
+        return problem;
+      }}
+      onCancel={() => setLang(null)}
+    />
   );
 }

@@ -1,12 +1,12 @@
 // Everything drawn over the page: help, outline, confirmations and prompts. Each overlay takes
 // the keys while it is open (the page's input is inactive then).
 import { Box, Text, useInput } from 'ink';
-import { useState } from 'react';
 import type { Translate } from '../i18n/types.js';
 import type { TutorSession } from '../tutor/session.js';
 import { pageDone, pageUnlocked, type TutorState } from '../tutor/state.js';
 import type { PageView } from './document.js';
 import { actionFor, KEY_BINDINGS } from './keys.js';
+import { TargetForm } from './TargetForm.js';
 import { TextInput } from './TextInput.js';
 
 interface OverlayProps {
@@ -144,22 +144,7 @@ function ConfirmReset({ session, state, t, scope }: OverlayProps & { scope: 'pag
 }
 
 function TargetPrompt({ session, t, changeTarget }: OverlayProps) {
-  const [error, setError] = useState<string | null>(null);
-  return (
-    <Box flexDirection="column" borderStyle="round" paddingX={1}>
-      <Text bold>{t('ui:target.title')}</Text>
-      <Text>{t('ui:target.explain')}</Text>
-      <TextInput
-        initial={session.targetLabel}
-        onSubmit={(value) => {
-          void changeTarget(value.trim()).then((err) => setError(err));
-        }}
-        onCancel={() => close(session)}
-      />
-      {error ? <Text color="red">{error}</Text> : null}
-      <Text dimColor>{t('ui:target.footer')}</Text>
-    </Box>
-  );
+  return <TargetForm t={t} initial={session.targetLabel} submit={changeTarget} onCancel={() => close(session)} />;
 }
 
 function HostKeyPrompt(
