@@ -2,8 +2,7 @@
 // return value); errors that a learner can fix are printed as one clear line, not a stack.
 import { createInterface } from 'node:readline/promises';
 import { readFileSync } from 'node:fs';
-import { render } from 'ink';
-import { Box } from 'ink';
+import { Box, render } from 'ink';
 import { useState } from 'react';
 import { HELP_TEXT, parseArgs, parseTarget, UsageError, type CliOptions } from './cli-args.js';
 import { buildCheckReport, formatCheckReport } from './commands/check-report.js';

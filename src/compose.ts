@@ -15,7 +15,7 @@ import { resolveUserTarget } from './remote/ssh-config-fs.js';
 import { parseTargetSpec, targetKey } from './remote/ssh-config.js';
 import { stateDir } from './progress/paths.js';
 import { cleanStaleTemps, ProgressStore, type CorruptNotice } from './progress/store.js';
-import { TutorSession, type BatchRunner } from './tutor/session.js';
+import { TutorSession } from './tutor/session.js';
 import type { PageView } from './ui/document.js';
 
 export interface Runtime {
@@ -66,8 +66,6 @@ export function openTarget(runtime: Runtime, text: string | undefined): OpenedTa
   return { link: new SshServerLink(runtime.pool, target), progress, notice: progress.notice };
 }
 
-const batchRunner: BatchRunner = async (executor, items, probes) => runBatch(executor, items, probes);
-
 export function createSession(runtime: Runtime, opened: OpenedTarget, lang: Lang): TutorSession {
   return new TutorSession({
     pages: runtime.course.pages.map((p) => ({ id: p.id, steps: p.steps })),
@@ -75,7 +73,7 @@ export function createSession(runtime: Runtime, opened: OpenedTarget, lang: Lang
     translate: (l) => runtime.translator.forLang(l),
     server: opened.link,
     jumpbox: new LocalExecutor(),
-    runBatch: batchRunner,
+    runBatch,
     progress: opened.progress,
     passedBefore: opened.progress.passedSteps(),
     jumpboxDir: runtime.workdir,

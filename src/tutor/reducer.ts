@@ -4,8 +4,6 @@ import type { Lang } from '../i18n/types.js';
 import {
   emptyFacts,
   firstOpenStep,
-  pageUnlocked,
-  stepUnlocked,
   type ConnectionState,
   type CoursePlan,
   type Overlay,
@@ -131,9 +129,4 @@ function unique(ids: string[]): string[] {
 /** Keep the end of a growing log: the latest output is what the learner needs to see. */
 function capTail(text: string, cap: number): string {
   return text.length <= cap ? text : text.slice(text.length - cap);
-}
-
-/** Whether the selected step may be run now (the UI also shows why not). */
-export function canRun(plan: CoursePlan, state: TutorState, pageIndex: number, stepIndex: number): boolean {
-  return pageUnlocked(plan, state, pageIndex) && stepUnlocked(plan, state, pageIndex, stepIndex);
 }

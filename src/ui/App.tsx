@@ -5,7 +5,6 @@ import Spinner from 'ink-spinner';
 import { useEffect, useMemo, useSyncExternalStore } from 'react';
 import type { CheckResult } from '../checks/result.js';
 import type { Lang, Translate } from '../i18n/types.js';
-import { canRun } from '../tutor/reducer.js';
 import type { TutorSession } from '../tutor/session.js';
 import { pageUnlocked, stepStatus, type TutorState } from '../tutor/state.js';
 import { buildPageDocument, type PageView } from './document.js';
@@ -145,7 +144,7 @@ export function App(props: AppProps) {
 
   const visible = doc.lines.slice(state.scroll, state.scroll + bodyRows);
   const busy = Object.values(state.facts).some((f) => f.busy);
-  const locked = page && !canRun(plan, state, state.page, 0);
+  const locked = !!page && !pageUnlocked(plan, state, state.page);
 
   return (
     <Box flexDirection="column" width={columns} height={rows}>
