@@ -6,6 +6,10 @@ export type Command =
   | { kind: 'tui' }
   | { kind: 'check'; page?: number; json: boolean }
   | { kind: 'reset'; page?: number; yes: boolean }
+  | { kind: 'lab'; action: 'up'; downloads?: string }
+  | { kind: 'lab'; action: 'status'; json: boolean }
+  | { kind: 'lab'; action: 'reset' }
+  | { kind: 'lab'; action: 'down'; purge: boolean }
   | { kind: 'help' }
   | { kind: 'version' };
 
@@ -17,11 +21,17 @@ export interface CliOptions {
   workdir?: string;
   /** Another lesson pack (course folder), e.g. for tests or a study group's own pages. */
   lessons?: string;
+  /** Use this ssh_config instead of ~/.ssh/config and /etc/ssh/ssh_config (as `ssh -F`). */
+  sshConfig?: string;
+  /** Practise on the lab server (`kthw-tutor lab up`): its ssh_config, jumpbox folder and wrappers. */
+  lab?: boolean;
 }
 
 export class UsageError extends Error {}
 
-const VALUE_FLAGS = new Set(['--lang', '--target', '--page', '--workdir', '--lessons']);
+const VALUE_FLAGS = new Set(['--lang', '--target', '--page', '--workdir', '--lessons', '--ssh-config', '--downloads']);
+const SWITCHES = ['--json', '--help', '--version', '--yes', '--lab', '--purge'];
+const LAB_ACTIONS = ['up', 'status', 'reset', 'down'];
 
 export function parseArgs(argv: readonly string[]): CliOptions {
   const positional: string[] = [];
@@ -40,7 +50,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         const value = eq === -1 ? argv[++i] : arg.slice(eq + 1);
         if (value === undefined || value === '') throw new UsageError(`${name} needs a value`);
         values.set(name, value);
-      } else if (['--json', '--help', '--version', '--yes'].includes(name)) {
+      } else if (SWITCHES.includes(name)) {
         switches.add(name);
       } else {
         throw new UsageError(`unknown option ${arg} (see kthw-tutor --help)`);
@@ -64,6 +74,13 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   }
   if (values.has('--workdir')) options.workdir = values.get('--workdir')!;
   if (values.has('--lessons')) options.lessons = values.get('--lessons')!;
+  if (values.has('--ssh-config')) options.sshConfig = values.get('--ssh-config')!;
+  if (switches.has('--lab')) {
+    if (options.sshConfig !== undefined || options.target !== undefined) {
+      throw new UsageError('--lab chooses the server itself; leave out --target and --ssh-config');
+    }
+    options.lab = true;
+  }
 
   if (switches.has('--help')) return { ...options, command: { kind: 'help' } };
   if (switches.has('--version')) return { ...options, command: { kind: 'version' } };
@@ -82,8 +99,21 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       const p = rest[0] !== undefined ? parsePage(rest[0]) : page;
       return { ...options, command: { kind: 'reset', yes: switches.has('--yes'), ...(p ? { page: p } : {}) } };
     }
+    case 'lab': {
+      const [action, extra] = rest;
+      if (action === undefined || !LAB_ACTIONS.includes(action)) {
+        throw new UsageError(`lab needs one of: ${LAB_ACTIONS.join(', ')}${action ? ` (not "${action}")` : ''}`);
+      }
+      if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}" after lab ${action}`);
+      const downloads = values.get('--downloads');
+      if (downloads !== undefined && action !== 'up') throw new UsageError('--downloads goes with lab up');
+      if (action === 'up') return { ...options, command: { kind: 'lab', action, ...(downloads ? { downloads } : {}) } };
+      if (action === 'status') return { ...options, command: { kind: 'lab', action, json: switches.has('--json') } };
+      if (action === 'down') return { ...options, command: { kind: 'lab', action, purge: switches.has('--purge') } };
+      return { ...options, command: { kind: 'lab', action: 'reset' } };
+    }
     default:
-      throw new UsageError(`unknown command "${name}" (commands: check, reset; see kthw-tutor --help)`);
+      throw new UsageError(`unknown command "${name}" (commands: check, reset, lab; see kthw-tutor --help)`);
   }
 }
 
@@ -106,6 +136,11 @@ Usage:
   kthw-tutor [options]                 open the tutor (interactive terminal)
   kthw-tutor check [--page N] [--json] check the server; exit 0 only if every check passes
   kthw-tutor reset [N] [--yes]         forget recorded progress (of page N, or all); asks first
+  kthw-tutor lab up [--downloads DIR]  build and boot a practice server on this machine (Linux, root)
+  kthw-tutor lab status [--json]       is it running, which binaries, which units are active
+  kthw-tutor lab reset                 the practice server back to the state before chapter 8
+  kthw-tutor lab down [--purge]        stop it and remove its namespace, veth and mount
+                                       (--purge also deletes its files; the image cache stays)
 
 Options:
   --lang ko|en             language (default: from LANG / LC_ALL)
@@ -113,9 +148,13 @@ Options:
   --workdir DIR            your kubernetes-the-hard-way folder on the jumpbox
                            (default: ~/kubernetes-the-hard-way)
   --lessons DIR            use another lesson pack (a folder with course.yaml)
+  --ssh-config FILE        read this ssh config instead of ~/.ssh/config (like ssh -F)
+  --lab                    practise on the lab server (after kthw-tutor lab up)
   -h, --help               this help
   -v, --version            print the version
 
 Environment:
   NO_COLOR      no colours        XDG_STATE_HOME  where progress is kept (per server)
+  KTHW_LAB_DIR  the lab's files (default /var/lib/kthw-tutor/lab)
+  KTHW_LAB_CACHE  the lab's image cache (default /var/cache/kthw-tutor)
 `;

@@ -8,7 +8,9 @@ import { HELP_TEXT, parseArgs, parseTarget, UsageError, type CliOptions } from '
 import { buildCheckReport, formatCheckReport } from './commands/check-report.js';
 import { renderPlainCourse } from './commands/plain.js';
 import { createRuntime, createSession, openTarget, type Runtime } from './compose.js';
+import { runLab } from './commands/lab.js';
 import { detectLang } from './i18n/detect.js';
+import { labLayout } from './lab/layout.js';
 import type { Lang } from './i18n/types.js';
 import { readSettings, writeSettings } from './settings.js';
 import { allStepIds } from './tutor/state.js';
@@ -44,17 +46,27 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     return 0;
   }
 
-  const runtime = createRuntime({ env, lessons: options.lessons, workdir: options.workdir });
+  if (options.command.kind === 'lab') return runLab(labLayout(env), options.command);
+
+  const runtime = createRuntime({
+    env,
+    lessons: options.lessons,
+    workdir: options.workdir,
+    sshConfig: options.sshConfig,
+    lab: options.lab,
+  });
   const warn = (m: string) => process.stderr.write(`kthw-tutor: ${m}\n`);
   const settings = readSettings(runtime.stateDir, warn);
   const lang: Lang = options.lang ?? settings?.lang ?? detectLang(env);
+  // The lab's server is always `server` in the lab's ssh_config; a saved target is for the real one.
+  const target = options.lab ? undefined : (options.target ?? settings?.target);
   const color = !env.NO_COLOR && !!process.stdout.isTTY;
 
   switch (options.command.kind) {
     case 'check':
-      return runCheck(runtime, options.target ?? settings?.target, lang, options.command);
+      return runCheck(runtime, target, lang, options.command);
     case 'reset':
-      return runReset(runtime, options.target ?? settings?.target, lang, options.command);
+      return runReset(runtime, target, lang, options.command);
     case 'tui': {
       const interactive = !!process.stdin.isTTY && !!process.stdout.isTTY;
       if (!interactive) {
@@ -70,8 +82,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
         );
         return 0;
       }
-      const firstRun = settings === null && options.lang === undefined && options.target === undefined;
-      return runTui(runtime, { lang, target: options.target ?? settings?.target, firstRun, color });
+      const firstRun = settings === null && options.lang === undefined && options.target === undefined && !options.lab;
+      return runTui(runtime, { lang, target, firstRun, color, savedTarget: options.lab ? settings?.target : undefined });
     }
   }
 }
@@ -149,11 +161,12 @@ async function runReset(
 
 async function runTui(
   runtime: Runtime,
-  start: { lang: Lang; target: string | undefined; firstRun: boolean; color: boolean },
+  start: { lang: Lang; target: string | undefined; firstRun: boolean; color: boolean; savedTarget?: string | undefined },
 ): Promise<number> {
   const markdown = createMarkdownRenderer(start.color);
   let session: TutorSession | null = null;
-  let currentTarget = start.target;
+  // In lab mode the learner's saved target (their real server) is kept as it was.
+  let currentTarget = start.target ?? start.savedTarget;
 
   const begin = (lang: Lang, targetText: string | undefined): TutorSession => {
     const opened = openTarget(runtime, targetText);
@@ -164,7 +177,7 @@ async function runTui(
         text: s.t('ui:notice.progressCorrupt', { reason: opened.notice.reason, movedTo: opened.notice.movedTo }),
       });
     }
-    currentTarget = targetText;
+    if (targetText !== undefined) currentTarget = targetText;
     void s.start();
     return s;
   };

@@ -13,6 +13,7 @@ import { ConnectionPool } from './remote/pool.js';
 import { SshServerLink } from './remote/server-link.js';
 import { resolveUserTarget } from './remote/ssh-config-fs.js';
 import { parseTargetSpec, targetKey } from './remote/ssh-config.js';
+import { labLayout } from './lab/layout.js';
 import { stateDir } from './progress/paths.js';
 import { cleanStaleTemps, ProgressStore, type CorruptNotice } from './progress/store.js';
 import { TutorSession } from './tutor/session.js';
@@ -25,12 +26,23 @@ export interface Runtime {
   views: (lang: Lang) => PageView[];
   stateDir: string;
   workdir: string;
+  /** ssh config to use instead of the learner's (`--ssh-config`, or the lab's). */
+  sshConfig?: string;
+  /** Environment of commands run on the jumpbox (the lab puts its ssh/scp/curl wrappers first on PATH). */
+  jumpboxEnv: NodeJS.ProcessEnv;
   pool: ConnectionPool;
   describe: typeof describeResult;
 }
 
-export function createRuntime(options: { env: NodeJS.ProcessEnv; lessons?: string; workdir?: string }): Runtime {
+export function createRuntime(options: {
+  env: NodeJS.ProcessEnv;
+  lessons?: string;
+  workdir?: string;
+  sshConfig?: string;
+  lab?: boolean;
+}): Runtime {
   const env = options.env;
+  const lab = options.lab ? labLayout(env) : undefined;
   const home = env.HOME || homedir();
   const course = loadCourse(options.lessons ?? defaultLessonsDir());
   const cache = new Map<Lang, PageView[]>();
@@ -45,7 +57,9 @@ export function createRuntime(options: { env: NodeJS.ProcessEnv; lessons?: strin
       return cache.get(lang)!;
     },
     stateDir: dir,
-    workdir: options.workdir ?? join(home, 'kubernetes-the-hard-way'),
+    workdir: options.workdir ?? lab?.jumpbox ?? join(home, 'kubernetes-the-hard-way'),
+    ...(lab || options.sshConfig ? { sshConfig: lab?.sshConfig ?? options.sshConfig! } : {}),
+    jumpboxEnv: lab ? { ...env, PATH: `${lab.binDir}:${env.PATH ?? '/usr/bin:/bin'}` } : env,
     pool: new ConnectionPool(),
     describe: describeResult,
   };
@@ -61,7 +75,7 @@ export interface OpenedTarget {
 export function openTarget(runtime: Runtime, text: string | undefined): OpenedTarget {
   const spec = text === undefined ? 'server' : parseTargetSpec(text);
   if (spec === undefined) throw new Error(`"${text}" is not a target: write user@host[:port], e.g. root@server`);
-  const target = resolveUserTarget(spec, runtime.env);
+  const target = resolveUserTarget(spec, runtime.env, runtime.sshConfig);
   const progress = new ProgressStore(join(runtime.stateDir, 'progress'), targetKey(target));
   return { link: new SshServerLink(runtime.pool, target), progress, notice: progress.notice };
 }
@@ -72,7 +86,7 @@ export function createSession(runtime: Runtime, opened: OpenedTarget, lang: Lang
     lang,
     translate: (l) => runtime.translator.forLang(l),
     server: opened.link,
-    jumpbox: new LocalExecutor(),
+    jumpbox: new LocalExecutor({ env: runtime.jumpboxEnv }),
     runBatch,
     progress: opened.progress,
     passedBefore: opened.progress.passedSteps(),

@@ -64,7 +64,16 @@ export function loadSshConfig(
  * What the app calls: the learner's configs from disk, resolved for `spec` (`--target`, or the
  * default `server`). Throws SshConfigError (file:line) for a config ssh would refuse too.
  */
-export function resolveUserTarget(spec: TargetSpec | string, env: NodeJS.ProcessEnv = process.env): ResolvedTarget {
+export function resolveUserTarget(
+  spec: TargetSpec | string,
+  env: NodeJS.ProcessEnv = process.env,
+  configFile?: string,
+): ResolvedTarget {
   const ctx = processResolveContext(env);
-  return resolveTarget(loadSshConfig(ctx), spec, ctx);
+  // Like `ssh -F file`: that file alone, no system config.
+  const config = configFile === undefined ? loadSshConfig(ctx) : loadSshConfig(ctx, { userConfig: configFile, systemConfig: null });
+  if (configFile !== undefined && !nodeConfigSource.read(configFile)) {
+    throw new Error(`${configFile}: cannot read this ssh config${configFile.includes('kthw-tutor/lab') ? ' (is the lab up? run: kthw-tutor lab up)' : ''}`);
+  }
+  return resolveTarget(config, spec, ctx);
 }
