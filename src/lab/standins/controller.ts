@@ -11,6 +11,7 @@ import { apiRequest } from './common/api-client.js';
 import { firstUnknown, FlagError, parseFlags } from './common/flags.js';
 import type { Logger } from './common/klog.js';
 import { errnoText, KubeconfigError, loadKubeconfig, type ClientConfig } from './common/kubeconfig.js';
+import { listenLikeGo, ListenError } from './common/listen.js';
 import { selfSignedCert } from './common/self-signed.js';
 
 export type ControllerKind = 'kube-controller-manager' | 'kube-scheduler';
@@ -174,14 +175,16 @@ async function serveHealth(kind: ControllerKind, bind: string, port: number, log
       }) + '\n',
     );
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new StartupError(`failed to create listener: failed to listen on ${bind}:${port}: listen tcp ${bind}:${port}: bind: ${err.code === 'EADDRINUSE' ? 'address already in use' : err.message}`)),
-    );
-    server.listen(port, bind, () => resolve());
-  });
-  const address = server.address();
-  const actual = typeof address === 'object' && address ? address.port : port;
+  let actual: number;
+  try {
+    actual = await listenLikeGo(server, bind, port);
+  } catch (err) {
+    if (err instanceof ListenError) {
+      log.error('run.go:72', `"command failed" err=${JSON.stringify(err.message)}`);
+      throw new StartupError(err.message);
+    }
+    throw err;
+  }
   log.info('tlsconfig.go:243', `"Starting DynamicServingCertificateController"`);
   log.info('secure_serving.go:213', `Serving securely on [::]:${actual}`);
   void kind;

@@ -1,0 +1,233 @@
+// The lab end to end: `lab up` builds and boots the practice server, and the tutor's own engine
+// (the same composition the app uses, with --lab) walks every step of the chapter: each step's
+// checks fail before it, the step runs through the tutor's runner over SSH, its checks pass after.
+// Then failures from the chapter's facts table are induced on the server and the tutor's
+// diagnostics must name them. Finally `lab down` must leave the host as it found it.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRuntime, createSession, openTarget, type Runtime } from '../../src/compose.js';
+import { labDown, labReset, labSsh, labStatus, labUp } from '../../src/lab/lab.js';
+import { runningPid } from '../../src/lab/machine.js';
+import { labLayout } from '../../src/lab/layout.js';
+import type { TutorSession } from '../../src/tutor/session.js';
+import { stepStatus } from '../../src/tutor/state.js';
+import { hostSnapshot, quietReporter, type HostSnapshot } from '../helpers/lab.js';
+
+const layout = labLayout(process.env);
+const timings: Record<string, number> = {};
+let before: HostSnapshot;
+let stateHome: string;
+let runtime: Runtime;
+
+async function timed<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  const t = performance.now();
+  try {
+    return await fn();
+  } finally {
+    timings[name] = Math.round(performance.now() - t);
+  }
+}
+
+function newSession(): TutorSession {
+  const opened = openTarget(runtime, undefined);
+  return createSession(runtime, opened, 'en');
+}
+
+/** The page/step index of a step id. */
+function where(session: TutorSession, stepId: string): [number, number] {
+  const pages = session.coursePlan.pages;
+  for (let p = 0; p < pages.length; p++) {
+    const s = pages[p]!.steps.findIndex((x) => x.id === stepId);
+    if (s !== -1) return [p, s];
+  }
+  throw new Error(`no step ${stepId}`);
+}
+
+function status(session: TutorSession, stepId: string) {
+  const [p, s] = where(session, stepId);
+  return stepStatus(session.coursePlan, session.getState(), p, s);
+}
+
+function failingChecks(session: TutorSession, stepId: string): string {
+  const facts = session.getState().facts[stepId];
+  return JSON.stringify(
+    facts?.checks?.filter((c) => c.status !== 'pass').map((c) => ({ id: c.checkId, findings: c.findings.filter((f) => !f.ok), error: c.error })),
+    null,
+    1,
+  );
+}
+
+beforeAll(async () => {
+  // A lab left up by an earlier run is taken down first, so `before` is the host without a lab.
+  if (runningPid(layout) !== undefined) await labDown(layout);
+  before = hostSnapshot();
+  await timed('lab up', () => labUp(layout, quietReporter()));
+  await timed('lab up (again)', () => labUp(layout, quietReporter()));
+  await timed('lab reset', () => labReset(layout, quietReporter()));
+  stateHome = mkdtempSync(join(tmpdir(), 'kthw-lab-state-'));
+  runtime = createRuntime({ env: { ...process.env, XDG_STATE_HOME: stateHome }, lab: true });
+});
+
+afterAll(async () => {
+  await runtime?.pool.closeAll();
+  rmSync(stateHome, { recursive: true, force: true });
+  process.stdout.write(`lab timings (ms): ${JSON.stringify(timings)}\n`);
+});
+
+describe('the lab server', () => {
+  it('is up, labelled as running stand-ins, with etcd active and nothing of chapter 8 yet', async () => {
+    const s = await labStatus(layout);
+    expect(s.running).toBe(true);
+    expect(s.info?.binaries).toBe('stand-in');
+    expect(s.units).toMatchObject({ etcd: 'active', 'kube-apiserver': 'inactive' });
+    const r = await labSsh(layout, 'hostname; getent hosts server.kubernetes.local; ls /root; /usr/bin/etcd --version | head -1');
+    expect(r.stdout).toContain('server\n');
+    expect(r.stdout).toContain(`${layout.net.serverIp}      server.kubernetes.local server`);
+    expect(r.stdout).toContain('encryption-config.yaml');
+    expect(r.stdout).not.toContain('kube-apiserver.service');
+  });
+});
+
+describe('chapter 8 through the tutor', () => {
+  it('every step: checks fail before, the step runs over SSH, checks pass after', async () => {
+    const session = newSession();
+    await session.start();
+    expect(session.getState().connection.kind).toBe('connected');
+    const ran: string[] = [];
+    for (const page of runtime.course.pages) {
+      for (const step of page.steps) {
+        await timed(`step ${step.id}`, async () => {
+          await session.check([step.id]);
+          if (!step.run || step.run.length === 0) {
+            // A step without commands checks what earlier chapters left: it passes on the lab as built.
+            expect(status(session, step.id), `${step.id}: ${failingChecks(session, step.id)}`).toBe('passed');
+            return;
+          }
+          expect(status(session, step.id), `${step.id} should fail before it runs`).toBe('failed');
+          await session.run(step.id);
+          const run = session.getState().facts[step.id]!.run!;
+          expect(run.code, `${step.id} run output:\n${run.text}`).toBe(0);
+          // Services need a moment to prove they stay up (the `stable` checks); re-check until then.
+          for (let i = 0; i < 20 && status(session, step.id) !== 'passed'; i++) {
+            await new Promise((r) => setTimeout(r, 1000));
+            await session.check([step.id]);
+          }
+          expect(status(session, step.id), `${step.id}: ${failingChecks(session, step.id)}`).toBe('passed');
+          ran.push(step.id);
+        });
+      }
+    }
+    expect(ran.length).toBeGreaterThan(5);
+    await session.close();
+  });
+});
+
+/** Runs on the lab server and fails the test with its output when it does not exit 0. */
+async function onServer(command: string): Promise<string> {
+  const r = await labSsh(layout, command, 60_000);
+  expect(r.code, `${command}\n${r.stdout}${r.stderr}`).toBe(0);
+  return r.stdout;
+}
+
+/** Checks the `start` step until `until` holds (services settle over a few seconds). */
+async function checkStartUntil(session: TutorSession, until: () => boolean, seconds = 25): Promise<void> {
+  for (let i = 0; i < seconds; i++) {
+    await session.check(['start']);
+    if (until()) return;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+describe('failures from the chapter, induced on the lab, named by the tutor', () => {
+  const diagnostics = (session: TutorSession) => session.getState().facts['start']?.diagnostics ?? [];
+
+  it('H: the API server is down, and the controller-manager cannot reach it', async () => {
+    const session = newSession();
+    await session.start();
+    await onServer('systemctl stop kube-apiserver');
+    await checkStartUntil(session, () => diagnostics(session).includes('apiserver-unreachable'));
+    expect(status(session, 'start')).toBe('failed');
+    expect(diagnostics(session)).toContain('apiserver-unreachable');
+    await onServer('systemctl start kube-apiserver');
+    await checkStartUntil(session, () => status(session, 'start') === 'passed');
+    expect(status(session, 'start')).toBe('passed');
+    await session.close();
+  });
+
+  it('etcd is not running: the API server cannot reach 127.0.0.1:2379', async () => {
+    const session = newSession();
+    await session.start();
+    await onServer('systemctl stop etcd && systemctl restart kube-apiserver');
+    await checkStartUntil(session, () => diagnostics(session).includes('etcd-refused'));
+    expect(status(session, 'start')).toBe('failed');
+    expect(diagnostics(session)).toContain('etcd-refused');
+    await onServer('systemctl start etcd && systemctl restart kube-apiserver');
+    await checkStartUntil(session, () => status(session, 'start') === 'passed');
+    expect(status(session, 'start')).toBe('passed');
+    await session.close();
+  });
+
+  it('F: an unsubstituted ${ENCRYPTION_KEY} makes the API server exit', async () => {
+    const session = newSession();
+    await session.start();
+    const config = '/var/lib/kubernetes/encryption-config.yaml';
+    await onServer(`cp ${config} /root/encryption-config.good && sed -i 's/secret: .*/secret: $\\{ENCRYPTION_KEY}/' ${config} && systemctl restart kube-apiserver`);
+    expect(await onServer(`grep secret: ${config}`)).toContain('${ENCRYPTION_KEY}');
+    await checkStartUntil(session, () => diagnostics(session).includes('encryption-key'));
+    expect(status(session, 'start')).toBe('failed');
+    expect(diagnostics(session)).toContain('encryption-key');
+    await onServer(`mv /root/encryption-config.good ${config} && systemctl restart kube-apiserver`);
+    await checkStartUntil(session, () => status(session, 'start') === 'passed');
+    expect(status(session, 'start')).toBe('passed');
+    await session.close();
+  });
+
+  it('A: without --service-cluster-ip-range the Service gets 10.0.0.1, and the offered fix repairs it', async () => {
+    const session = newSession();
+    await session.start();
+    const kubectl = 'kubectl --kubeconfig /root/admin.kubeconfig';
+    await onServer(
+      `sed -i '/--service-cluster-ip-range=10.32.0.0\\/24/d' /etc/systemd/system/kube-apiserver.service && systemctl daemon-reload && ` +
+        `${kubectl} delete service kubernetes && systemctl restart kube-apiserver`,
+    );
+    await checkStartUntil(session, () => diagnostics(session).includes('no-service-cidr'));
+    expect(status(session, 'start')).toBe('failed');
+    expect(diagnostics(session)).toEqual(expect.arrayContaining(['no-service-cidr', 'running-without-cidr']));
+    // The stand-in behaves as the real one does: the default range's first address.
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(await onServer(`${kubectl} get service kubernetes -o jsonpath='{.spec.clusterIP}'`)).toBe('10.0.0.1');
+
+    const fix = session.availableFix('start');
+    expect(fix?.commands.join('\n')).toContain('--service-cluster-ip-range=10.32.0.0/24');
+    await session.run('start', fix!.diagnostic);
+    await onServer(`sleep 2; ${kubectl} delete service kubernetes && systemctl restart kube-apiserver`);
+    await checkStartUntil(session, () => status(session, 'start') === 'passed');
+    expect(status(session, 'start')).toBe('passed');
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(await onServer(`${kubectl} get service kubernetes -o jsonpath='{.spec.clusterIP}'`)).toBe('10.32.0.1');
+    await session.close();
+  });
+});
+
+describe('lab reset and lab down', () => {
+  it('reset brings back the state before chapter 8, in seconds', async () => {
+    await timed('lab reset (after the chapter)', () => labReset(layout, quietReporter()));
+    const s = await labStatus(layout);
+    expect(s.units).toMatchObject({ etcd: 'active', 'kube-apiserver': 'inactive' });
+    expect((await labSsh(layout, 'ls /usr/local/bin/kube-apiserver')).code).not.toBe(0);
+  });
+
+  it('down leaves no process, namespace, veth or mount behind', async () => {
+    await runtime.pool.closeAll();
+    await timed('lab down', () => labDown(layout));
+    // Init reaps nspawn's exit a moment later; give it that moment.
+    let after = hostSnapshot();
+    for (let i = 0; i < 20 && after.processes.length > before.processes.length; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      after = hostSnapshot();
+    }
+    expect(after).toEqual(before);
+  });
+});
