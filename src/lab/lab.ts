@@ -15,6 +15,8 @@ export class LabError extends Error {}
 export interface LabInfo {
   binaries: 'stand-in' | 'real';
   downloads?: string;
+  /** The stand-in executable the jumpbox holds (its path names the hash of its code). */
+  standin?: string;
   preparedAt: string;
 }
 
@@ -127,8 +129,21 @@ export async function labUp(layout: LabLayout, reporter: LabReporter, options: U
       await stopServer(layout);
       rmSync(join(layout.stateDir, 'run'), { recursive: true, force: true });
       await prepareLab(layout, pki, binaries);
-      info = { binaries: binaries.kind, ...(wantReal ? { downloads: options.downloads! } : {}), preparedAt: new Date().toISOString() };
+      info = {
+        binaries: binaries.kind,
+        ...(wantReal ? { downloads: options.downloads! } : { standin: binaries.controller['kube-apiserver'] }),
+        preparedAt: new Date().toISOString(),
+      };
       writeFileSync(layout.infoFile, JSON.stringify(info, null, 2) + '\n');
+    } else if (!wantReal && info!.binaries === 'stand-in') {
+      // The stand-ins changed since the jumpbox was laid out (a tutor update): give it the new ones.
+      const binaries = await standinBinaries(layout);
+      if (binaries.controller['kube-apiserver'] !== info!.standin) {
+        reporter.phase('updating the stand-in binaries in the jumpbox');
+        prepareJumpbox(layout, join(layout.stateDir, 'pki'), binaries);
+        info = { ...info!, standin: binaries.controller['kube-apiserver'] };
+        writeFileSync(layout.infoFile, JSON.stringify(info, null, 2) + '\n');
+      }
     } else if (wantReal && info!.downloads !== options.downloads) {
       reporter.phase('switching the jumpbox to the binaries in --downloads');
       prepareJumpbox(layout, join(layout.stateDir, 'pki'), resolveBinaries(options.downloads!));

@@ -1,6 +1,7 @@
 // The one program behind all three stand-in binaries: built into a Node single executable and
 // copied as kube-apiserver, kube-controller-manager and kube-scheduler; it becomes whichever
 // name it was started as (like busybox).
+import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { runApiServer, StartupError as ApiStartupError } from './apiserver/index.js';
 import { stderrLogger } from './common/klog.js';
@@ -21,6 +22,7 @@ export async function standinMain(argv: readonly string[], execPath: string, env
     process.stderr.write(`kthw-tutor stand-in: start me as one of ${COMPONENTS.join(', ')} (was ${basename(execPath)})\n`);
     process.exit(2);
   }
+  nameProcess(component);
   if (argv.includes('--version')) {
     process.stdout.write(`${versionLine()}\n`);
     process.exit(0);
@@ -39,5 +41,19 @@ export async function standinMain(argv: readonly string[], execPath: string, env
     if (err instanceof StartupError || err instanceof ApiStartupError) process.exit(1);
     log.error('run.go:72', `"command failed" err=${JSON.stringify((err as Error).message)}`);
     process.exit(1);
+  }
+}
+
+/**
+ * Node names its main thread `MainThread`, which is what `ss -tlp`, `ps` and `systemctl status` show.
+ * The real binaries show their own name (truncated to 15 bytes by the kernel), and the chapter's
+ * `ss -tlp | grep kube` relies on it. Writing /proc/self/comm renames the process without touching
+ * its command line (which the tutor reads for the flags), unlike process.title.
+ */
+function nameProcess(component: string): void {
+  try {
+    writeFileSync('/proc/self/comm', component.slice(0, 15));
+  } catch {
+    // Not Linux, or /proc not mounted: the name is cosmetic.
   }
 }
