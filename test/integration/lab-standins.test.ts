@@ -4,6 +4,7 @@
 import { execFile } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -175,7 +176,13 @@ describe('kube-apiserver stand-in with the real kubectl', () => {
   });
 
   it('keeps its state in etcd across a restart, and recreates a deleted kubernetes Service', async () => {
+    // A client caught between connect and TLS handshake (a controller reconnecting at that moment)
+    // must not hold the shutdown up: systemd would wait 90 s, then SIGKILL, and `systemctl restart`
+    // would hang as long.
+    const stuck = net.connect(port, '127.0.0.1');
+    await new Promise((resolve) => stuck.once('connect', resolve));
     await api!.close();
+    stuck.destroy();
     api = await startApi(['--service-cluster-ip-range=10.32.0.0/24']);
     expect((await kubectl('apply', '-f', 'kube-apiserver-to-kubelet.yaml')).stdout).toContain('system:kube-apiserver-to-kubelet unchanged');
     expect((await kubectl('delete', 'service', 'kubernetes')).stdout).toBe('service "kubernetes" deleted\n');

@@ -174,11 +174,15 @@ describe('failures from the chapter, induced on the lab, named by the tutor', ()
     await session.start();
     const config = '/var/lib/kubernetes/encryption-config.yaml';
     await onServer(`cp ${config} /root/encryption-config.good && sed -i 's/secret: .*/secret: $\\{ENCRYPTION_KEY}/' ${config} && systemctl restart kube-apiserver`);
-    expect(await onServer(`grep secret: ${config}`)).toContain('${ENCRYPTION_KEY}');
-    await checkStartUntil(session, () => diagnostics(session).includes('encryption-key'));
-    expect(status(session, 'start')).toBe('failed');
-    expect(diagnostics(session)).toContain('encryption-key');
-    await onServer(`mv /root/encryption-config.good ${config} && systemctl restart kube-apiserver`);
+    try {
+      expect(await onServer(`grep secret: ${config}`)).toContain('${ENCRYPTION_KEY}');
+      await checkStartUntil(session, () => diagnostics(session).includes('encryption-key'));
+      expect(status(session, 'start')).toBe('failed');
+      expect(diagnostics(session)).toContain('encryption-key');
+    } finally {
+      // Put the good file back even when an assertion failed, so the next test starts from a working server.
+      await onServer(`mv /root/encryption-config.good ${config} && systemctl restart kube-apiserver`);
+    }
     await checkStartUntil(session, () => status(session, 'start') === 'passed');
     expect(status(session, 'start')).toBe('passed');
     await session.close();

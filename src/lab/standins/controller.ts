@@ -11,7 +11,7 @@ import { apiRequest } from './common/api-client.js';
 import { firstUnknown, FlagError, parseFlags } from './common/flags.js';
 import type { Logger } from './common/klog.js';
 import { errnoText, KubeconfigError, loadKubeconfig, type ClientConfig } from './common/kubeconfig.js';
-import { listenLikeGo, ListenError } from './common/listen.js';
+import { closeNow, listenLikeGo, ListenError, trackSockets } from './common/listen.js';
 import { selfSignedCert } from './common/self-signed.js';
 
 export type ControllerKind = 'kube-controller-manager' | 'kube-scheduler';
@@ -98,12 +98,13 @@ export async function runController(kind: ControllerKind, argv: readonly string[
   const port = Number(flag('secure-port') ?? DEFAULT_PORT[kind]);
   const bind = flag('bind-address') ?? '0.0.0.0';
   const server = await serveHealth(kind, bind, port, log);
+  const sockets = trackSockets(server);
   const stopping = { value: false };
   let renewTimer: NodeJS.Timeout | undefined;
   const close = async () => {
     stopping.value = true;
     if (renewTimer) clearTimeout(renewTimer);
-    await new Promise<void>((r) => server.close(() => r()));
+    await closeNow(server, sockets);
   };
 
   try {

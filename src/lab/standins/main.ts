@@ -33,6 +33,8 @@ export async function standinMain(argv: readonly string[], execPath: string, env
       component === 'kube-apiserver' ? await runApiServer(argv, { log }) : await runController(component, argv, { log });
     const stop = () => {
       log.info('signal.go', 'Received SIGTERM, shutting down');
+      // The real components stop within a second or two; never leave systemd waiting for SIGKILL.
+      setTimeout(() => process.exit(0), 3000).unref();
       void handle.close().then(() => process.exit(0));
     };
     process.on('SIGTERM', stop);

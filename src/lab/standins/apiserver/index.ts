@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import { networkInterfaces } from 'node:os';
 import { FlagError } from '../common/flags.js';
-import { listenLikeGo, ListenError } from '../common/listen.js';
+import { closeNow, listenLikeGo, ListenError, trackSockets } from '../common/listen.js';
 import type { Logger } from '../common/klog.js';
 import { GIT_VERSION } from '../common/version.js';
 import { bootstrapObjects } from './bootstrap-policy.js';
@@ -99,6 +99,7 @@ export async function runApiServer(argv: readonly string[], options: ApiServerOp
     { cert: config.tlsCert, key: config.tlsKey, ca: config.clientCa, requestCert: true, rejectUnauthorized: false },
     (req, res) => void handler.handle(req, res),
   );
+  const sockets = trackSockets(server);
   let port = 0;
   try {
     port = await listenLikeGo(server, config.bindAddress, config.securePort);
@@ -122,8 +123,7 @@ export async function runApiServer(argv: readonly string[], options: ApiServerOp
     close: () =>
       new Promise<void>((resolve) => {
         clearInterval(timer);
-        server.close(() => resolve());
-        server.closeAllConnections();
+        void closeNow(server, sockets).then(resolve);
       }),
   };
 }

@@ -23,3 +23,25 @@ export function listenLikeGo(server: Server, bind: string, port: number): Promis
     throw new ListenError(`failed to create listener: failed to listen on ${bind}:${port}: listen tcp ${bind}:${port}: bind: ${why}`);
   });
 }
+
+/**
+ * Stops a server now: no new connections, and every open one (keep-alive clients such as the
+ * controllers, or a TLS handshake still in flight) destroyed. server.close() alone waits for
+ * keep-alive clients to leave, which they never do, and systemd would wait 90 s before SIGKILL.
+ */
+export function closeNow(server: Server, sockets: Set<import('node:net').Socket>): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    for (const s of sockets) s.destroy();
+  });
+}
+
+/** The set of open sockets of `server` (TCP level, so connections still in TLS handshake count). */
+export function trackSockets(server: Server): Set<import('node:net').Socket> {
+  const sockets = new Set<import('node:net').Socket>();
+  server.on('connection', (socket: import('node:net').Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  return sockets;
+}
