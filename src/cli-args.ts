@@ -10,6 +10,8 @@ export type Command =
   | { kind: 'lab'; action: 'status'; json: boolean }
   | { kind: 'lab'; action: 'reset' }
   | { kind: 'lab'; action: 'down'; purge: boolean }
+  /** The chapter as one Markdown file; `out` "-" is stdout, absent is the default file name. */
+  | { kind: 'export'; lang?: Lang; out?: string }
   | { kind: 'help' }
   | { kind: 'version' };
 
@@ -29,7 +31,7 @@ export interface CliOptions {
 
 export class UsageError extends Error {}
 
-const VALUE_FLAGS = new Set(['--lang', '--target', '--page', '--workdir', '--lessons', '--ssh-config', '--downloads']);
+const VALUE_FLAGS = new Set(['--lang', '--target', '--page', '--workdir', '--lessons', '--ssh-config', '--downloads', '--out']);
 const SWITCHES = ['--json', '--help', '--version', '--yes', '--lab', '--purge'];
 const LAB_ACTIONS = ['up', 'status', 'reset', 'down'];
 
@@ -86,6 +88,8 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   if (switches.has('--version')) return { ...options, command: { kind: 'version' } };
 
   const [name, ...rest] = positional;
+  const out = values.get('--out');
+  if (out !== undefined && name !== 'export') throw new UsageError('--out goes with export');
   const pageFlag = values.get('--page');
   const page = pageFlag !== undefined ? parsePage(pageFlag) : undefined;
   switch (name) {
@@ -112,8 +116,16 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       if (action === 'down') return { ...options, command: { kind: 'lab', action, purge: switches.has('--purge') } };
       return { ...options, command: { kind: 'lab', action: 'reset' } };
     }
+    case 'export':
+      if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}" after export (write the file name as --out FILE)`);
+      if (pageFlag !== undefined) throw new UsageError('export writes the whole chapter; leave out --page');
+      // The language may also come from a saved setting or the locale (cli.tsx decides, as for every command).
+      return {
+        ...options,
+        command: { kind: 'export', ...(options.lang ? { lang: options.lang } : {}), ...(out !== undefined ? { out } : {}) },
+      };
     default:
-      throw new UsageError(`unknown command "${name}" (commands: check, reset, lab; see kthw-tutor --help)`);
+      throw new UsageError(`unknown command "${name}" (commands: check, reset, export, lab; see kthw-tutor --help)`);
   }
 }
 
@@ -136,6 +148,11 @@ Usage:
   kthw-tutor [options]                 open the tutor (interactive terminal)
   kthw-tutor check [--page N] [--json] check the server; exit 0 only if every check passes
   kthw-tutor reset [N] [--yes]         forget recorded progress (of page N, or all); asks first
+  kthw-tutor export --lang ko|en [--out FILE]
+                                       the whole chapter as one Markdown file, to read offline
+                                       or print (default ./kthw-tutor-chapter8-<lang>.md;
+                                       --out - writes to stdout; without --lang: the language
+                                       the tutor would start in)
   kthw-tutor lab up [--downloads DIR]  build and boot a practice server on this machine (Linux, root)
   kthw-tutor lab status [--json]       is it running, which binaries, which units are active
   kthw-tutor lab reset                 the practice server back to the state before chapter 8
@@ -148,6 +165,7 @@ Options:
   --workdir DIR            your kubernetes-the-hard-way folder on the jumpbox
                            (default: ~/kubernetes-the-hard-way)
   --lessons DIR            use another lesson pack (a folder with course.yaml)
+  --out FILE               where export writes (- for stdout)
   --ssh-config FILE        read this ssh config instead of ~/.ssh/config (like ssh -F)
   --lab                    practise on the lab server (after kthw-tutor lab up)
   -h, --help               this help

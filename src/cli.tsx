@@ -1,7 +1,8 @@
-// Entry point: argv -> the interactive tutor, `check`, or `reset`. One exit path (main's
+// Entry point: argv -> the interactive tutor, `check`, `reset`, `export` or `lab`. One exit path (main's
 // return value); errors that a learner can fix are printed as one clear line, not a stack.
 import { createInterface } from 'node:readline/promises';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Box, render } from 'ink';
 import { useState } from 'react';
 import { HELP_TEXT, parseArgs, parseTarget, UsageError, type CliOptions } from './cli-args.js';
@@ -9,6 +10,7 @@ import { buildCheckReport, formatCheckReport } from './commands/check-report.js'
 import { renderPlainCourse } from './commands/plain.js';
 import { createRuntime, createSession, openTarget, type Runtime } from './compose.js';
 import { runLab } from './commands/lab.js';
+import { renderChapterMarkdown } from './export/markdown.js';
 import { detectLang } from './i18n/detect.js';
 import { labLayout } from './lab/layout.js';
 import type { Lang } from './i18n/types.js';
@@ -67,6 +69,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       return runCheck(runtime, target, lang, options.command);
     case 'reset':
       return runReset(runtime, target, lang, options.command);
+    case 'export':
+      return runExport(runtime, lang, options.command.out);
     case 'tui': {
       const interactive = !!process.stdin.isTTY && !!process.stdout.isTTY;
       if (!interactive) {
@@ -124,6 +128,7 @@ async function runCheck(
     pages: runtime.views(lang),
     pageNumbers,
     target: session.targetLabel,
+    t,
   });
   process.stdout.write(command.json ? JSON.stringify(report, null, 2) + '\n' : formatCheckReport(report, t, runtime.describe));
   await session.close();
@@ -159,6 +164,36 @@ async function runReset(
   return 0;
 }
 
+/** `export`: no server involved, only the loaded lesson pack (`--lessons`) and the locales. */
+async function runExport(runtime: Runtime, lang: Lang, out: string | undefined): Promise<number> {
+  const t = runtime.translator.forLang(lang);
+  const { course } = runtime;
+  // Another pack (--lessons) may be written in one language only.
+  if (!course.languages.includes(lang)) {
+    process.stderr.write(`kthw-tutor: the lesson pack in ${course.dir} has no ${lang} text (it is in ${course.languages.join(', ')}); use --lang ${course.languages[0]}\n`);
+    return 1;
+  }
+  const text = renderChapterMarkdown(course, lang, t);
+  if (out === '-') {
+    // Wait for the write to be handed off: main's caller exits the process right after.
+    await new Promise<void>((done) => process.stdout.write(text, () => done()));
+    return 0;
+  }
+  const path = resolve(out ?? `kthw-tutor-chapter8-${lang}.md`);
+  try {
+    writeFileSync(path, text, 'utf8');
+  } catch (err) {
+    // Common causes in the learner's words; anything rarer as the system says it.
+    const key = `ui:export.writeError.${(err as NodeJS.ErrnoException).code}`;
+    const reason = runtime.translator.instance.exists(key, { lng: lang }) ? t(key) : (err as Error).message;
+    process.stderr.write(`kthw-tutor: ${t('ui:export.writeFailed', { path, reason })}\n`);
+    return 1;
+  }
+  const language = t('ui:export.language');
+  process.stdout.write(`${t('ui:export.written', { pages: course.pages.length, language, path })}\n`);
+  return 0;
+}
+
 async function runTui(
   runtime: Runtime,
   start: { lang: Lang; target: string | undefined; firstRun: boolean; color: boolean; savedTarget?: string | undefined },
@@ -188,7 +223,7 @@ async function runTui(
       const opened = openTarget(runtime, value);
       writeSettings(runtime.stateDir, { lang: session!.getState().lang, target: value });
       currentTarget = value;
-      await session!.retarget(opened.link, opened.progress, opened.progress.passedSteps());
+      await session!.retarget(opened.link, opened.progress, opened.progress.passedSteps(), opened.progress.passedQuestions());
       return null;
     } catch (err) {
       return (err as Error).message;

@@ -86,10 +86,13 @@ export function createSession(runtime: Runtime, opened: OpenedTarget, lang: Lang
     lang,
     translate: (l) => runtime.translator.forLang(l),
     server: opened.link,
-    jumpbox: new LocalExecutor({ env: runtime.jumpboxEnv }),
+    // Jumpbox checks, like the chapter's jumpbox commands, work in the learner's KTHW folder
+    // (the final curl names `ca.crt` relative to it).
+    jumpbox: new LocalExecutor({ env: runtime.jumpboxEnv, cwd: runtime.workdir }),
     runBatch,
     progress: opened.progress,
     passedBefore: opened.progress.passedSteps(),
+    quizPassed: opened.progress.passedQuestions(),
     jumpboxDir: runtime.workdir,
     serverDir: '/root',
   });

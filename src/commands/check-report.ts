@@ -2,7 +2,7 @@
 // Pure: built from the session's state after the checks ran.
 import type { CheckResult } from '../checks/result.js';
 import type { Translate } from '../i18n/types.js';
-import { checkedStatus, stepStatus, type CoursePlan, type StepStatus, type TutorState } from '../tutor/state.js';
+import { checkedStatus, quizDone, stepStatus, type CoursePlan, type StepStatus, type TutorState } from '../tutor/state.js';
 import type { PageView } from '../ui/document.js';
 
 export interface StepReport {
@@ -11,13 +11,19 @@ export interface StepReport {
   status: StepStatus;
   checks: Array<Pick<CheckResult, 'checkId' | 'kind' | 'where' | 'subject' | 'status' | 'findings' | 'error'>>;
   diagnostics: Array<{ id: string; text: string }>;
+  /**
+   * Quiz steps only. A quiz is answered in the app and kept in the progress record; `check`
+   * cannot pass it, so an unanswered one keeps `ok` false and says why (`note`).
+   */
+  quiz?: { answered: number; total: number; note?: string };
 }
 
 export interface CheckReport {
   target: string;
   lang: string;
   ok: boolean;
-  counts: { passed: number; failed: number; unavailable: number; locked: number };
+  /** `quiz`: quiz steps not answered yet (in the app). */
+  counts: { passed: number; failed: number; unavailable: number; locked: number; quiz: number };
   pages: Array<{ number: number; id: string; title: string; steps: StepReport[] }>;
 }
 
@@ -27,8 +33,10 @@ export function buildCheckReport(input: {
   pages: PageView[];
   pageNumbers: number[];
   target: string;
+  /** For the learner-facing note on unanswered quizzes. */
+  t?: Translate;
 }): CheckReport {
-  const counts = { passed: 0, failed: 0, unavailable: 0, locked: 0 };
+  const counts = { passed: 0, failed: 0, unavailable: 0, locked: 0, quiz: 0 };
   const pages = input.pageNumbers.map((n) => {
     const view = input.pages[n - 1]!;
     const planPage = input.plan.pages[n - 1]!;
@@ -36,8 +44,12 @@ export function buildCheckReport(input: {
       const facts = input.state.facts[s.id];
       // A script asks "is the server right?", so a step's own checks decide, not the gate.
       let status = stepStatus(input.plan, input.state, n - 1, i);
-      if (status === 'locked' && facts?.checks) status = checkedStatus(facts.checks);
+      const quiz = facts?.quiz;
+      // Likewise a quiz's own answers decide (there is nothing on the server to look at).
+      if (quiz && quizDone(quiz)) status = 'passed';
+      else if (status === 'locked' && facts?.checks) status = checkedStatus(facts.checks);
       if (status === 'passed') counts.passed++;
+      else if (quiz) counts.quiz++;
       else if (status === 'failed') counts.failed++;
       else if (status === 'locked') counts.locked++;
       else counts.unavailable++;
@@ -56,12 +68,18 @@ export function buildCheckReport(input: {
           ...(error ? { error } : {}),
         })),
         diagnostics: (facts?.diagnostics ?? []).map((id) => ({ id, text: stepView?.diagnostics[id] ?? id })),
+        ...(quiz ? { quiz: quizReport(quiz.passed.length, quiz.questions.length, status, input.t) } : {}),
       };
     });
     return { number: n, id: planPage.id, title: view.title, steps };
   });
-  const ok = counts.failed === 0 && counts.unavailable === 0 && counts.locked === 0 && counts.passed > 0;
+  const ok = counts.failed === 0 && counts.unavailable === 0 && counts.locked === 0 && counts.quiz === 0 && counts.passed > 0;
   return { target: input.target, lang: input.state.lang, ok, counts, pages };
+}
+
+function quizReport(answered: number, total: number, status: StepStatus, t: Translate | undefined): NonNullable<StepReport['quiz']> {
+  const note = status !== 'passed' && t ? t('ui:quiz.report', { answered, total }) : undefined;
+  return { answered, total, ...(note ? { note } : {}) };
 }
 
 export function formatCheckReport(
@@ -82,7 +100,9 @@ export function formatCheckReport(
   for (const page of report.pages) {
     out.push(`${page.number}. ${page.title}`);
     for (const step of page.steps) {
-      out.push(`  ${icon[step.status]} ${step.id}: ${step.title}`);
+      const unanswered = step.quiz && step.status !== 'passed';
+      out.push(`  ${unanswered ? 'QUIZ' : icon[step.status]} ${step.id}: ${step.title}`);
+      if (unanswered) out.push(`       → ${t('ui:quiz.report', { answered: step.quiz!.answered, total: step.quiz!.total })}`);
       for (const c of step.checks) {
         if (c.status === 'pass') continue;
         out.push(`       ${c.status === 'fail' ? '✘' : '⚠'} ${c.subject}`);
@@ -96,6 +116,6 @@ export function formatCheckReport(
   }
   const c = report.counts;
   out.push('');
-  out.push(`${c.passed} passed, ${c.failed} failed, ${c.unavailable} unavailable`);
+  out.push(`${c.passed} passed, ${c.failed} failed, ${c.unavailable} unavailable${c.quiz > 0 ? `, ${c.quiz} quiz${c.quiz === 1 ? '' : 'zes'} to answer in the app` : ''}`);
   return out.join('\n') + '\n';
 }

@@ -116,6 +116,7 @@ export function loadCourse(dir: string, langs?: readonly Lang[]): LoadedCourse {
       page.prose[lang] = prose;
       if (src && parsed) crossCheckProse(page.steps, prose, src, stepsFile, proseFile, lang, report);
     }
+    crossCheckFrameCounts(page, report);
     pages.push(page);
   });
 
@@ -212,6 +213,15 @@ function crossCheckSteps(
     duplicates(step.diagnostics.map((d) => d.id)).forEach((d) =>
       report(file, at('diagnostics', step.diagnostics.map((x) => x.id).lastIndexOf(d), 'id'), `duplicate diagnostic id "${d}" in step ${step.id}`),
     );
+    const questions = step.quiz ?? [];
+    duplicates(questions.map((q) => q.id)).forEach((q) =>
+      report(file, at('quiz', questions.map((x) => x.id).lastIndexOf(q), 'id'), `duplicate question id "${q}" in the quiz of step ${step.id}`),
+    );
+    questions.forEach((q, i) =>
+      duplicates(q.options).forEach((o) =>
+        report(file, at('quiz', i, 'options', q.options.lastIndexOf(o)), `option "${o}" is listed twice in question ${q.id} of step ${step.id}`),
+      ),
+    );
     const journals = step.probes.map((p) => p.journal);
     duplicates(journals).forEach((j) => report(file, at('probes', journals.lastIndexOf(j)), `the journal of ${j} is probed twice in step ${step.id}`));
 
@@ -274,5 +284,103 @@ function crossCheckProse(
   }
   for (const [key, line] of prose.lines.diagnostics) {
     if (!knownDiagnostics.has(key)) report(proseFile, line, `text for diagnostic "${key}", which ${stepsFile} does not list`);
+  }
+  crossCheckQuiz(steps, prose, src, stepsFile, proseFile, lang, report);
+  crossCheckFrames(stepIds, prose, stepsFile, proseFile, report);
+}
+
+/**
+ * Every question and option of a quiz has text in this language, every wrong option says why
+ * it is wrong (the learner sees that text after choosing it), and no quiz text is left over.
+ */
+function crossCheckQuiz(
+  steps: Step[],
+  prose: PageProse,
+  src: YamlSource,
+  stepsFile: string,
+  proseFile: string,
+  lang: Lang,
+  report: Report,
+): void {
+  const knownQuestions = new Set<string>();
+  const knownOptions = new Set<string>();
+  steps.forEach((step, s) => {
+    step.quiz?.forEach((q, i) => {
+      const at = (...path: PropertyKey[]) => lineForPath(src, ['steps', s, 'quiz', i, ...path]);
+      const key = `${step.id}.${q.id}`;
+      knownQuestions.add(key);
+      if (!prose.questions.has(key)) report(stepsFile, at('id'), `question ${q.id} of step ${step.id} has no text in ${lang}.md (add <!-- quiz: ${key} -->)`);
+      q.options.forEach((o, k) => {
+        const optionKey = `${key}.${o}`;
+        knownOptions.add(optionKey);
+        const optionLine = prose.lines.options.get(optionKey);
+        if (optionLine === undefined) {
+          report(stepsFile, at('options', k), `option ${o} of question ${q.id} (step ${step.id}) has no text in ${lang}.md (add <!-- option: ${optionKey} -->)`);
+        } else if (o !== q.answer && !prose.explains.has(optionKey)) {
+          report(proseFile, optionLine, `wrong option ${optionKey} has no explanation: add <!-- explain: ${optionKey} --> saying why it is wrong`);
+        }
+      });
+    });
+  });
+  for (const [key, line] of prose.lines.questions) {
+    if (!knownQuestions.has(key)) report(proseFile, line, `text for quiz question "${key}", which ${stepsFile} does not list`);
+  }
+  for (const kind of ['options', 'explains'] as const) {
+    for (const [key, line] of prose.lines[kind]) {
+      if (knownOptions.has(key)) continue;
+      const question = key.slice(0, key.lastIndexOf('.'));
+      const why = knownQuestions.has(question) ? `question ${question} in ${stepsFile} has no such option` : `${stepsFile} has no question ${question}`;
+      report(proseFile, line, `${kind === 'options' ? 'text' : 'explanation'} for option "${key}", but ${why}`);
+    }
+  }
+}
+
+/** Frames belong to a step of the page and are numbered 1, 2, 3, ... without gaps. */
+function crossCheckFrames(stepIds: Set<string>, prose: PageProse, stepsFile: string, proseFile: string, report: Report): void {
+  for (const [stepId, frames] of framesByStep(prose)) {
+    if (!stepIds.has(stepId)) {
+      for (const [, line] of frames) report(proseFile, line, `frame for step "${stepId}", which ${stepsFile} does not have`);
+      continue;
+    }
+    // One report per gap, at the frame right after it.
+    frames.forEach(([n, line], i) => {
+      const before = i === 0 ? 0 : frames[i - 1]![0];
+      if (n > before + 1) {
+        const missing = before + 1 === n - 1 ? `${stepId}.${before + 1} is` : `${stepId}.${before + 1} to ${stepId}.${n - 1} are`;
+        report(proseFile, line, `frame ${stepId}.${n} leaves a gap: frames are numbered 1, 2, 3, ... and ${missing} missing`);
+      }
+    });
+  }
+}
+
+/** Each step's frames as [number, line], in number order. */
+export function framesByStep(prose: PageProse): Map<string, Array<[number, number]>> {
+  const out = new Map<string, Array<[number, number]>>();
+  for (const [key, line] of prose.lines.frames) {
+    const dot = key.lastIndexOf('.');
+    const list = out.get(key.slice(0, dot)) ?? [];
+    list.push([Number(key.slice(dot + 1)), line]);
+    out.set(key.slice(0, dot), list);
+  }
+  for (const list of out.values()) list.sort((a, b) => a[0] - b[0]);
+  return out;
+}
+
+/** A stepped diagram tells the same story in every language: the same number of frames. */
+function crossCheckFrameCounts(page: LoadedPage, report: Report): void {
+  const langs = Object.keys(page.prose) as Lang[];
+  const [first, ...rest] = langs;
+  if (!first) return;
+  const counts = (lang: Lang) => framesByStep(page.prose[lang]!);
+  const base = counts(first);
+  for (const lang of rest) {
+    const here = counts(lang);
+    for (const step of page.steps) {
+      const a = base.get(step.id) ?? [];
+      const b = here.get(step.id) ?? [];
+      if (a.length === b.length) continue;
+      const line = b.at(-1)?.[1] ?? page.prose[lang]!.lines.steps.get(step.id) ?? 0;
+      report(`${page.folder}/${lang}.md`, line, `step ${step.id} has ${b.length} frame${b.length === 1 ? '' : 's'} here but ${a.length} in ${first}.md: both languages need the same frames`);
+    }
   }
 }

@@ -9,6 +9,14 @@
 //   ...
 //   <!-- hint: copy-files.where -->      <- a hint's text
 //   <!-- diagnostic: copy-files.no-dns --> <- what a firing diagnostic tells the learner
+//   <!-- quiz: check-quiz.q1 -->         <- a quiz question's text (steps.yaml `quiz:`)
+//   <!-- option: check-quiz.q1.a -->     <- one option's text
+//   <!-- explain: check-quiz.q1.a -->    <- why that option is wrong (or, for the answer, right)
+//   <!-- frame: copy-files.1 -->         <- frame 1 of the step's stepped diagram (a fenced
+//                                           diagram + caption); frames count 1, 2, 3, ...
+//
+// A step section may also hold `<!-- source: en 0123456789 -->` (translation fingerprint, see
+// fingerprint.ts); it is skipped here and is not part of the step's text.
 //
 // Pure: text in, data and line-numbered errors out (the loader adds the file name).
 
@@ -30,7 +38,19 @@ export interface PageProse {
     steps: Map<string, number>;
     hints: Map<string, number>;
     diagnostics: Map<string, number>;
+    questions: Map<string, number>;
+    options: Map<string, number>;
+    explains: Map<string, number>;
+    frames: Map<string, number>;
   };
+  /** Quiz question text by "<step-id>.<question-id>". */
+  questions: Map<string, string>;
+  /** Option text by "<step-id>.<question-id>.<option-id>". */
+  options: Map<string, string>;
+  /** Why an option is wrong (or right), by "<step-id>.<question-id>.<option-id>". */
+  explains: Map<string, string>;
+  /** Stepped-diagram frames by "<step-id>.<n>" (n from 1); markdown, usually a fence + caption. */
+  frames: Map<string, string>;
 }
 
 export interface ProseError {
@@ -38,12 +58,33 @@ export interface ProseError {
   message: string;
 }
 
-export const MARKER_KINDS = ['step', 'hint', 'diagnostic'] as const;
+export const MARKER_KINDS = ['step', 'hint', 'diagnostic', 'quiz', 'option', 'explain', 'frame'] as const;
 type MarkerKind = (typeof MARKER_KINDS)[number];
 
 const ID = '[a-z0-9][a-z0-9-]*';
 const STEP_ID = new RegExp(`^${ID}$`);
 const DOTTED_ID = new RegExp(`^${ID}\\.${ID}$`);
+const TRIPLE_ID = new RegExp(`^${ID}\\.${ID}\\.${ID}$`);
+const FRAME_ID = new RegExp(`^${ID}\\.[1-9][0-9]*$`);
+/** The id each marker kind takes, and how to say it in an error. */
+const ID_FORMS: Record<MarkerKind, { pattern: RegExp; form: string }> = {
+  step: { pattern: STEP_ID, form: '<step-id>' },
+  hint: { pattern: DOTTED_ID, form: '<step-id>.<hint-id>' },
+  diagnostic: { pattern: DOTTED_ID, form: '<step-id>.<diagnostic-id>' },
+  quiz: { pattern: DOTTED_ID, form: '<step-id>.<question-id>' },
+  option: { pattern: TRIPLE_ID, form: '<step-id>.<question-id>.<option-id>' },
+  explain: { pattern: TRIPLE_ID, form: '<step-id>.<question-id>.<option-id>' },
+  frame: { pattern: FRAME_ID, form: '<step-id>.<frame number from 1>' },
+};
+/** Where the text of each non-step marker is kept (same name in PageProse and its lines). */
+const TEXT_MAPS = {
+  hint: 'hints',
+  diagnostic: 'diagnostics',
+  quiz: 'questions',
+  option: 'options',
+  explain: 'explains',
+  frame: 'frames',
+} as const satisfies Record<Exclude<MarkerKind, 'step'>, keyof PageProse['lines']>;
 /** A line that is only an HTML comment. */
 const COMMENT_LINE = /^\s*<!--(.*?)-->\s*$/;
 const FENCE = /^\s{0,3}(`{3,}|~{3,})/;
@@ -64,7 +105,19 @@ export function parseProse(text: string): { prose: PageProse; errors: ProseError
     steps: new Map(),
     hints: new Map(),
     diagnostics: new Map(),
-    lines: { steps: new Map(), hints: new Map(), diagnostics: new Map() },
+    questions: new Map(),
+    options: new Map(),
+    explains: new Map(),
+    frames: new Map(),
+    lines: {
+      steps: new Map(),
+      hints: new Map(),
+      diagnostics: new Map(),
+      questions: new Map(),
+      options: new Map(),
+      explains: new Map(),
+      frames: new Map(),
+    },
   };
 
   const lines = text.replace(/\r\n?/g, '\n').split('\n');
@@ -93,23 +146,33 @@ export function parseProse(text: string): { prose: PageProse; errors: ProseError
     const inner = comment[1]!.trim();
     const m = /^([A-Za-z-]+)\s*:\s*(.*)$/.exec(inner);
     const kind = m?.[1];
+    // <!-- source: LANG HASH -->: which text of the other language this step was last synced with
+    // (fingerprint.ts, npm run translations:stamp). Allowed in a step section, never part of its text.
+    if (m && kind === 'source') {
+      if (!/^[a-z]{2,3}\s+[0-9a-f]{10}$/.test(m[2]!.trim())) {
+        errors.push({ line: lineNo, message: `bad source line "<!-- ${inner} -->": write <!-- source: LANG HASH --> (10 hex digits), or run npm run translations:stamp` });
+      } else if (current?.kind !== 'step') {
+        errors.push({ line: lineNo, message: 'a source line belongs in a step section, right after its <!-- step: ID --> line' });
+      }
+      return;
+    }
     if (!m || !MARKER_KINDS.includes(kind as MarkerKind)) {
       errors.push({
         line: lineNo,
-        message: `unknown marker "<!-- ${inner} -->": write <!-- step: ID -->, <!-- hint: STEP.HINT --> or <!-- diagnostic: STEP.DIAGNOSTIC -->`,
+        message: `unknown marker "<!-- ${inner} -->": write <!-- step: ID -->, <!-- hint: STEP.HINT -->, <!-- diagnostic: STEP.DIAGNOSTIC -->, <!-- quiz: STEP.QUESTION -->, <!-- option: STEP.QUESTION.OPTION -->, <!-- explain: STEP.QUESTION.OPTION --> or <!-- frame: STEP.N -->`,
       });
       target.push(raw);
       return;
     }
     const id = m[2]!.trim();
-    const expected = kind === 'step' ? STEP_ID : DOTTED_ID;
-    if (!expected.test(id)) {
+    const expected = ID_FORMS[kind as MarkerKind];
+    if (!expected.pattern.test(id)) {
       errors.push({
         line: lineNo,
         message:
           kind === 'step'
             ? `step marker has a bad id "${id}": use lower-case letters, digits and dashes`
-            : `${kind} marker needs "<step-id>.<${kind}-id>" (lower-case letters, digits, dashes), found "${id}"`,
+            : `${kind} marker needs "${expected.form}" (lower-case letters, digits, dashes), found "${id}"`,
       });
     }
     current = { kind: kind as MarkerKind, id, line: lineNo, content: [] };
@@ -149,8 +212,8 @@ export function parseProse(text: string): { prose: PageProse; errors: ProseError
       prose.steps.set(s.id, { title: heading.slice(3).trim(), body: trimBlock(s.content.slice(first + 1)) });
       continue;
     }
-    const map = s.kind === 'hint' ? prose.hints : prose.diagnostics;
-    const lineMap = s.kind === 'hint' ? prose.lines.hints : prose.lines.diagnostics;
+    const map = prose[TEXT_MAPS[s.kind]];
+    const lineMap = prose.lines[TEXT_MAPS[s.kind]];
     if (lineMap.has(s.id)) {
       errors.push({ line: s.line, message: `duplicate ${s.kind} "${s.id}" (first at line ${lineMap.get(s.id)})` });
       continue;

@@ -46,6 +46,28 @@ export const Diagnostic = z
   .strict();
 export type Diagnostic = z.infer<typeof Diagnostic>;
 
+/**
+ * One multiple-choice question of a quiz step. Option ids are language neutral; their text, the
+ * question and the explanations are in each language's markdown (quiz/option/explain markers).
+ */
+export const QuizQuestion = z
+  .object({
+    id: Id,
+    /** In the order shown; the learner picks one with the keys 1-9, hence at most nine. */
+    options: z
+      .array(Id)
+      .min(2, 'a question needs at least two options')
+      .max(9, 'a question has at most 9 options (they are chosen with the keys 1-9)'),
+    answer: Id,
+  })
+  .strict()
+  .superRefine((q, ctx) => {
+    if (!q.options.includes(q.answer)) {
+      ctx.addIssue({ code: 'custom', path: ['answer'], message: `the answer "${q.answer}" is not one of the options (${q.options.join(', ')})` });
+    }
+  });
+export type QuizQuestion = z.infer<typeof QuizQuestion>;
+
 export const Step = z
   .object({
     id: Id,
@@ -55,13 +77,38 @@ export const Step = z
     /** Commands shown to the learner and run (after consent) in one shell, stopping at the first failure. */
     run: z.array(z.string().min(1)).default([]),
     timeoutSeconds: z.number().int().min(1).max(3600).default(120),
-    checks: z.array(CheckSpec).min(1, 'every step needs at least one check'),
+    /**
+     * The commands only look (ss, curl, kubectl get): nothing changes, and the checks verify what
+     * earlier steps built, so they may already pass before the step runs. The lab suite instead
+     * proves such checks fail on a server where the chapter has not run yet.
+     */
+    observes: z.boolean().default(false),
+    /** How the server proves the step was done. A step has checks or a quiz, never both. */
+    checks: z.array(CheckSpec).min(1, 'every step needs at least one check').optional(),
+    /** A knowledge gate instead of checks: passed when every question was answered right. */
+    quiz: z.array(QuizQuestion).min(1, 'a quiz needs at least one question').optional(),
     probes: z.array(Probe).default([]),
     /** Ids of hints; their text is in each language's markdown. */
     hints: z.array(Id).min(1, 'every step needs at least one hint'),
     diagnostics: z.array(Diagnostic).default([]),
   })
-  .strict();
+  .strict()
+  .superRefine((s, ctx) => {
+    if (s.checks && s.quiz) {
+      ctx.addIssue({ code: 'custom', path: ['quiz'], message: 'a step has either checks or a quiz, not both' });
+    } else if (!s.checks && !s.quiz) {
+      ctx.addIssue({ code: 'custom', path: ['checks'], message: 'every step needs at least one check, or a quiz' });
+    }
+    if (!s.quiz) return;
+    // A quiz is answered in the tutor, never executed: anything that runs or reads the server
+    // would be dead text an author might trust.
+    const dead = { run: s.run.length > 0, probes: s.probes.length > 0, diagnostics: s.diagnostics.length > 0, cwd: s.cwd !== undefined };
+    for (const [key, present] of Object.entries(dead)) {
+      if (present) ctx.addIssue({ code: 'custom', path: [key], message: `a quiz step has no ${key}: nothing is run or checked for a quiz` });
+    }
+  })
+  // Consumers iterate checks without asking first: a quiz step simply has none.
+  .transform(({ checks, ...rest }) => ({ ...rest, checks: checks ?? [] }));
 export type Step = z.infer<typeof Step>;
 
 export const PageSteps = z

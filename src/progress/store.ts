@@ -26,6 +26,8 @@ import { parseTargetKey, progressFileName, targetKeyOf, type Target } from './pa
 
 const IsoTime = z.iso.datetime({ offset: true });
 const Evidence = z.object({ checkId: z.string().min(1), summary: z.string() });
+/** A quiz question answered right. Files written before quizzes existed simply have none. */
+const QuizRecordSchema = z.looseObject({ passedAt: IsoTime });
 
 // Loose objects: a field this version does not know survives a rewrite instead of vanishing.
 const StepRecordSchema = z.looseObject({
@@ -36,6 +38,8 @@ const StepRecordSchema = z.looseObject({
   attempts: z.number().int().min(0).default(0),
   hintsUsed: z.number().int().min(0).default(0),
   evidence: z.array(Evidence).optional(),
+  /** Quiz steps: the questions answered right, by question id (wrong answers count as attempts). */
+  quiz: z.record(z.string(), QuizRecordSchema).optional(),
 });
 export const ProgressSchema = z.looseObject({
   version: z.literal(1),
@@ -177,6 +181,25 @@ export class ProgressStore {
     return Object.entries(this.data.steps)
       .filter(([, record]) => record.firstPassedAt !== undefined)
       .map(([id]) => id);
+  }
+
+  /**
+   * Quiz steps have no server to re-check, so their passed questions are kept: by question id,
+   * with the time of the first right answer.
+   */
+  passedQuestions(): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    for (const [id, record] of Object.entries(this.data.steps)) {
+      const questions = Object.keys(record.quiz ?? {});
+      if (questions.length > 0) out[id] = questions;
+    }
+    return out;
+  }
+
+  /** A quiz question was answered right; the first time is kept. */
+  recordQuizPass(stepId: string, questionId: string): void {
+    const at = this.now().toISOString();
+    this.updateStep(stepId, (r) => ({ ...r, quiz: { ...r.quiz, [questionId]: r.quiz?.[questionId] ?? { passedAt: at } } }));
   }
 
   recordAttempt(stepId: string): void {

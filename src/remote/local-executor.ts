@@ -1,6 +1,7 @@
 // The jumpbox side: commands run in a local /bin/sh, with the same contract as the SSH executor
 // (stdin, streaming, both streams drained and capped, timeout kills the whole process group).
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import type { ExecOptions, ExecResult, Executor } from './executor.js';
 
 const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
@@ -16,7 +17,9 @@ export class LocalExecutor implements Executor {
       if (opts.signal?.aborted) return reject(opts.signal.reason);
       // detached: the command leads its own process group, so a timeout can kill its children too.
       const child = spawn('/bin/sh', ['-c', command], {
-        cwd: this.options.cwd,
+        // A missing folder is for the step's own `cd` to report (with the shell's words, which the
+        // lessons' diagnostics match); checks then run where the tutor was started.
+        cwd: this.options.cwd !== undefined && existsSync(this.options.cwd) ? this.options.cwd : undefined,
         env: this.options.env ?? process.env,
         detached: true,
         stdio: ['pipe', 'pipe', 'pipe'],

@@ -4,6 +4,7 @@ import type { Lang } from '../i18n/types.js';
 import {
   emptyFacts,
   firstOpenStep,
+  planStep,
   type ConnectionState,
   type CoursePlan,
   type Overlay,
@@ -32,7 +33,15 @@ export type Action =
   | { type: 'run-start'; stepId: string; command: string }
   | { type: 'run-output'; stepId: string; chunk: string }
   | { type: 'run-done'; stepId: string; code: number | null; timedOut: boolean; diagnostics: string[] }
-  | { type: 'forget'; stepIds: string[] };
+  | { type: 'forget'; stepIds: string[] }
+  /** The learner chose an option; right or wrong is decided here, from the plan's answer. */
+  | { type: 'quiz-answer'; stepId: string; questionId: string; optionId: string }
+  /** Show another frame of a step's diagram (`count`: how many it has, like `available` of hints). */
+  | { type: 'frame'; stepId: string; delta: number; count: number }
+  /** Start or stop playing a step's diagram frame by frame. */
+  | { type: 'frame-play'; stepId: string; count: number }
+  /** The play timer fired: one frame on, stopping at the last. */
+  | { type: 'frame-tick'; count: number };
 
 function withFacts(state: TutorState, stepId: string, change: (f: StepFacts) => StepFacts): TutorState {
   const current = state.facts[stepId];
@@ -49,12 +58,13 @@ export function reduce(plan: CoursePlan, state: TutorState, action: Action): Tut
     case 'open-page': {
       // Locked pages can be read (the learner may study ahead); gating applies to running steps.
       const page = Math.max(0, Math.min(plan.pages.length - 1, action.page));
-      return { ...state, page, step: firstOpenStep(plan, state, page), scroll: 0, overlay: { kind: 'none' } };
+      return { ...state, page, step: firstOpenStep(plan, state, page), scroll: 0, overlay: { kind: 'none' }, playing: null };
     }
     case 'select-step': {
       const count = plan.pages[state.page]?.steps.length ?? 0;
       const step = Math.max(0, Math.min(count - 1, state.step + action.delta));
-      return { ...state, step };
+      // A diagram plays for the step being read; moving on stops it.
+      return { ...state, step, playing: step === state.step ? state.playing : null };
     }
     case 'scroll': {
       const max = action.max ?? Number.MAX_SAFE_INTEGER;
@@ -114,12 +124,47 @@ export function reduce(plan: CoursePlan, state: TutorState, action: Action): Tut
       let next = state;
       const passedBefore = new Set(state.passedBefore);
       for (const id of action.stepIds) {
-        next = withFacts(next, id, () => emptyFacts());
+        // A quiz forgets its answers too: the learner answers it again.
+        next = withFacts(next, id, () => emptyFacts(planStep(plan, id)));
         passedBefore.delete(id);
       }
       return { ...next, passedBefore };
     }
+    case 'quiz-answer': {
+      const question = planStep(plan, action.stepId)?.quiz?.find((q) => q.id === action.questionId);
+      if (!question || !question.options.includes(action.optionId)) return state;
+      const correct = action.optionId === question.answer;
+      return withFacts(state, action.stepId, (f) => {
+        if (!f.quiz) return f;
+        // A wrong answer records nothing as passed (and never takes back an earlier right one).
+        const passed = correct && !f.quiz.passed.includes(question.id) ? [...f.quiz.passed, question.id] : f.quiz.passed;
+        return { ...f, quiz: { ...f.quiz, passed, last: { questionId: question.id, optionId: action.optionId, correct } } };
+      });
+    }
+    case 'frame': {
+      const shown = clampFrame((state.frames[action.stepId] ?? 0) + action.delta, action.count);
+      // Stepping by hand takes over from the player.
+      return { ...state, frames: { ...state.frames, [action.stepId]: shown }, playing: null };
+    }
+    case 'frame-play': {
+      if (state.playing === action.stepId) return { ...state, playing: null };
+      if (action.count < 2) return state;
+      const shown = state.frames[action.stepId] ?? 0;
+      // From the last frame, play starts over from the first.
+      const from = shown >= action.count - 1 ? 0 : shown;
+      return { ...state, frames: { ...state.frames, [action.stepId]: from }, playing: action.stepId };
+    }
+    case 'frame-tick': {
+      const id = state.playing;
+      if (id === null) return state;
+      const shown = clampFrame((state.frames[id] ?? 0) + 1, action.count);
+      return { ...state, frames: { ...state.frames, [id]: shown }, playing: shown >= action.count - 1 ? null : id };
+    }
   }
+}
+
+function clampFrame(index: number, count: number): number {
+  return Math.max(0, Math.min(count - 1, index));
 }
 
 function unique(ids: string[]): string[] {

@@ -13,6 +13,7 @@ import { reduce, type Action } from './reducer.js';
 import {
   allStepIds,
   checksPassed,
+  currentQuestion,
   initialState,
   pageDone,
   stepDone,
@@ -43,7 +44,16 @@ export interface ProgressSink {
   recordAttempt(stepId: string): void;
   recordHint(stepId: string): void;
   recordPass(stepId: string, evidence: Array<{ checkId: string; summary: string }>): void;
+  /** A quiz question was answered right (kept: a quiz has no server to re-check). */
+  recordQuizPass(stepId: string, questionId: string): void;
   forget(stepIds: string[]): void;
+}
+
+/** What answering did; null when the answer was not taken (unknown ids, locked step). */
+export interface QuizOutcome {
+  correct: boolean;
+  /** Every question of the step is now answered right. */
+  stepDone: boolean;
 }
 
 /** Runs a batch of checks with their probes in ONE exec on one executor. */
@@ -62,6 +72,8 @@ export interface SessionDeps {
   runBatch: BatchRunner;
   progress?: ProgressSink;
   passedBefore?: Iterable<string>;
+  /** Quiz questions answered right on record, by step id (ProgressStore.passedQuestions). */
+  quizPassed?: Record<string, string[]>;
   /** Default working directories for `run` (a step's own `cwd` wins). */
   jumpboxDir: string;
   serverDir: string;
@@ -97,7 +109,7 @@ export class TutorSession {
 
   constructor(private readonly deps: SessionDeps) {
     this.plan = { pages: deps.pages };
-    this.state = initialState(this.plan, deps.lang, deps.passedBefore);
+    this.state = initialState(this.plan, deps.lang, deps.passedBefore, deps.quizPassed);
   }
 
   // --- store protocol (useSyncExternalStore) ---
@@ -192,7 +204,8 @@ export class TutorSession {
    * (jumpbox, server), then each step gets its results, diagnostics and progress record.
    */
   async check(stepIds: string[]): Promise<void> {
-    const steps = stepIds.map((id) => this.stepById(id)).filter((s): s is Step => !!s);
+    // A quiz step is answered, not checked: it never reaches the server.
+    const steps = stepIds.map((id) => this.stepById(id)).filter((s): s is Step => !!s && !s.quiz);
     if (steps.length === 0) return;
     this.dispatch({ type: 'check-start', stepIds: steps.map((s) => s.id) });
     const started = Date.now();
@@ -329,6 +342,10 @@ export class TutorSession {
   async checkSelected(): Promise<void> {
     const step = this.selectedStep();
     if (!step) return;
+    if (step.quiz) {
+      this.notice('ui:quiz.notice.noCheck', { count: this.selectedQuestionOptions() });
+      return;
+    }
     this.record((p) => p.recordAttempt(step.id));
     await this.check([step.id]);
   }
@@ -345,6 +362,10 @@ export class TutorSession {
       const page = this.plan.pages[this.state.page]!;
       const firstOpen = page.steps.findIndex((s) => !stepDone(this.state, s.id));
       this.notice('ui:notice.locked', { n: firstOpen + 1 });
+      return;
+    }
+    if (step.quiz) {
+      this.notice('ui:quiz.notice.noCheck', { count: this.selectedQuestionOptions() });
       return;
     }
     if (fixOf !== undefined) {
@@ -408,6 +429,84 @@ export class TutorSession {
     await this.check([stepId]);
   }
 
+  // --- quizzes ---
+
+  /**
+   * The learner's answer to one question of a quiz step. Wrong: nothing is passed, the attempt
+   * is counted and the view explains that option. Right: the question is passed and kept in the
+   * progress record. The last right answer passes the step, which opens what follows exactly as
+   * passing checks do (gating reads the same facts).
+   */
+  answerQuiz(stepId: string, questionId: string, optionId: string): QuizOutcome | null {
+    const step = this.stepById(stepId);
+    const question = step?.quiz?.find((q) => q.id === questionId);
+    if (!step || !question || !question.options.includes(optionId)) return null;
+    const pageIndex = this.deps.pages.findIndex((p) => p.steps.some((s) => s.id === stepId));
+    const stepIndex = this.deps.pages[pageIndex]!.steps.findIndex((s) => s.id === stepId);
+    if (!stepUnlocked(this.plan, this.state, pageIndex, stepIndex)) {
+      const firstOpen = this.plan.pages[pageIndex]!.steps.findIndex((s) => !stepDone(this.state, s.id));
+      this.notice('ui:notice.locked', { n: firstOpen + 1 });
+      return null;
+    }
+    const wasDone = stepDone(this.state, stepId);
+    this.dispatch({ type: 'quiz-answer', stepId, questionId, optionId });
+    const correct = optionId === question.answer;
+    const done = stepDone(this.state, stepId);
+    if (!correct) {
+      this.record((p) => p.recordAttempt(stepId));
+    } else {
+      this.record((p) => p.recordQuizPass(stepId, questionId));
+      if (done && !wasDone) {
+        // The first pass goes on record like a checked step's, so reports count it.
+        const answered = step.quiz!.map((q) => q.id).join(', ');
+        this.record((p) => p.recordPass(stepId, [{ checkId: 'quiz', summary: `answered right: ${answered}` }]));
+      }
+    }
+    if (done && !wasDone) {
+      const page = this.plan.pages[pageIndex]!;
+      if (pageDone(this.plan, this.state, pageIndex)) {
+        this.notice(pageIndex === this.plan.pages.length - 1 ? 'ui:notice.courseDone' : 'ui:notice.pagePassed');
+      } else {
+        // Unlike a check, the selection stays: the last explanation is still worth reading.
+        this.notice('ui:quiz.notice.passed', { n: stepIndex + 1, next: Math.min(stepIndex + 2, page.steps.length) });
+      }
+    } else {
+      // The step view shows ✓ or ✗ with the explanation; an older notice would only distract.
+      this.dispatch({ type: 'notice', text: null });
+    }
+    return { correct, stepDone: done };
+  }
+
+  /** Answers the selected step's current question with its option number `index` (0-based). */
+  answerSelected(index: number): QuizOutcome | null {
+    const step = this.selectedStep();
+    const quiz = step ? this.state.facts[step.id]?.quiz : null;
+    if (!step?.quiz || !quiz) {
+      this.notice('ui:quiz.notice.notQuiz');
+      return null;
+    }
+    const questionId = currentQuestion(quiz);
+    if (questionId === undefined) {
+      this.notice('ui:quiz.notice.allAnswered');
+      return null;
+    }
+    const question = step.quiz.find((q) => q.id === questionId)!;
+    const optionId = question.options[index];
+    if (optionId === undefined) {
+      this.notice('ui:quiz.notice.pick', { count: question.options.length });
+      return null;
+    }
+    return this.answerQuiz(step.id, questionId, optionId);
+  }
+
+  /** How many options the selected step's current question has (for "press 1-n"). */
+  private selectedQuestionOptions(): number {
+    const step = this.selectedStep();
+    const quiz = step ? this.state.facts[step.id]?.quiz : null;
+    const current = quiz ? currentQuestion(quiz) : undefined;
+    return step?.quiz?.find((q) => q.id === current)?.options.length ?? step?.quiz?.[0]?.options.length ?? 0;
+  }
+
   hint(): void {
     const step = this.selectedStep();
     if (!step) return;
@@ -441,12 +540,17 @@ export class TutorSession {
   }
 
   /** Points the session at another server (and its own progress record), then reconnects. */
-  async retarget(server: ServerLink, progress: ProgressSink | undefined, passedBefore: Iterable<string>): Promise<void> {
+  async retarget(
+    server: ServerLink,
+    progress: ProgressSink | undefined,
+    passedBefore: Iterable<string>,
+    quizPassed: Record<string, string[]> = {},
+  ): Promise<void> {
     await this.deps.server.close();
     this.deps.server = server;
     this.deps.progress = progress;
     this.connected = false;
-    this.state = { ...initialState(this.plan, this.state.lang, passedBefore), page: this.state.page };
+    this.state = { ...initialState(this.plan, this.state.lang, passedBefore, quizPassed), page: this.state.page };
     this.dispatch({ type: 'overlay', overlay: { kind: 'none' } });
     await this.start();
   }

@@ -3,9 +3,22 @@
 import type { CheckResult, ProbeResult } from '../checks/result.js';
 import type { Lang } from '../i18n/types.js';
 
+/** A quiz question as the rules need it: which options exist and which one is right. */
+export interface PlanQuestion {
+  id: string;
+  options: readonly string[];
+  answer: string;
+}
+
+/** A step as the rules need it; `quiz` makes it a knowledge gate instead of a server check. */
+export interface PlanStep {
+  id: string;
+  quiz?: readonly PlanQuestion[];
+}
+
 /** Only the shape of the course the rules need: pages of steps, in order. */
 export interface CoursePlan {
-  pages: ReadonlyArray<{ id: string; steps: ReadonlyArray<{ id: string }> }>;
+  pages: ReadonlyArray<{ id: string; steps: ReadonlyArray<PlanStep> }>;
 }
 
 /**
@@ -23,7 +36,28 @@ export interface RunOutput {
   done: boolean;
 }
 
-/** What we know from the server about one step. Gating is computed from this, never stored. */
+/** The learner's latest answer to a quiz question: drives the ✓/✗ feedback, never persisted. */
+export interface QuizAnswer {
+  questionId: string;
+  optionId: string;
+  correct: boolean;
+}
+
+/**
+ * What the learner has shown in a quiz step. The question ids are copied from the plan so the
+ * gate (stepDone) can tell "all answered" from the facts alone, like it does for checks.
+ */
+export interface QuizFacts {
+  questions: readonly string[];
+  /** Questions answered right, in this session or on record (the record is the truth here). */
+  passed: readonly string[];
+  last: QuizAnswer | null;
+}
+
+/**
+ * What we know about one step: from the server (checks, probes, run) or, for a quiz step, from
+ * the learner's answers. Gating is computed from this, never stored.
+ */
 export interface StepFacts {
   /** null = never checked in this session. */
   checks: CheckResult[] | null;
@@ -35,6 +69,8 @@ export interface StepFacts {
   run: RunOutput | null;
   hintsShown: number;
   busy: 'running' | 'checking' | null;
+  /** Quiz steps only; null for steps that are checked on the server. */
+  quiz: QuizFacts | null;
 }
 
 export type ConnectionState =
@@ -45,7 +81,8 @@ export type ConnectionState =
 
 export type Overlay =
   | { kind: 'none' }
-  | { kind: 'help' }
+  /** `scroll`: first key binding shown, when the list is taller than the screen. */
+  | { kind: 'help'; scroll?: number }
   | { kind: 'outline'; cursor: number }
   | { kind: 'confirm-run'; stepId: string; fix?: string }
   | { kind: 'confirm-reset'; scope: 'page' | 'all' }
@@ -59,6 +96,10 @@ export interface TutorState {
   /** Selected step on the current page. */
   step: number;
   scroll: number;
+  /** The frame (0-based) shown of each step's stepped diagram; absent = the first. */
+  frames: Readonly<Record<string, number>>;
+  /** The step whose diagram is playing by itself, if any (the view owns the timer). */
+  playing: string | null;
   facts: Record<string, StepFacts>;
   /** Steps whose first pass is on record (progress file): keeps later pages open across restarts. */
   passedBefore: ReadonlySet<string>;
@@ -68,18 +109,42 @@ export interface TutorState {
   notice: string | null;
 }
 
-export function emptyFacts(): StepFacts {
-  return { checks: null, probes: [], diagnostics: [], runDiagnostics: [], run: null, hintsShown: 0, busy: null };
+/** Facts of a step nothing is known about yet; a quiz step starts with `passed` answered. */
+export function emptyFacts(step?: PlanStep, passed: Iterable<string> = []): StepFacts {
+  const questions = step?.quiz?.map((q) => q.id) ?? [];
+  const known = new Set(passed);
+  return {
+    checks: null,
+    probes: [],
+    diagnostics: [],
+    runDiagnostics: [],
+    run: null,
+    hintsShown: 0,
+    busy: null,
+    // Answers on record for questions the course no longer has are dropped, not counted.
+    quiz: step?.quiz ? { questions, passed: questions.filter((q) => known.has(q)), last: null } : null,
+  };
 }
 
-export function initialState(plan: CoursePlan, lang: Lang, passedBefore: Iterable<string> = []): TutorState {
+/**
+ * `passedBefore`: steps whose first pass is on record. `quizPassed`: questions answered right
+ * on record, by step id.
+ */
+export function initialState(
+  plan: CoursePlan,
+  lang: Lang,
+  passedBefore: Iterable<string> = [],
+  quizPassed: Readonly<Record<string, Iterable<string>>> = {},
+): TutorState {
   const facts: Record<string, StepFacts> = {};
-  for (const page of plan.pages) for (const step of page.steps) facts[step.id] = emptyFacts();
+  for (const page of plan.pages) for (const step of page.steps) facts[step.id] = emptyFacts(step, quizPassed[step.id]);
   return {
     lang,
     page: 0,
     step: 0,
     scroll: 0,
+    frames: {},
+    playing: null,
     facts,
     passedBefore: new Set(passedBefore),
     connection: { kind: 'idle' },
@@ -100,6 +165,8 @@ export function checksPassed(facts: StepFacts | undefined): boolean {
  */
 export function stepDone(state: TutorState, stepId: string): boolean {
   const facts = state.facts[stepId];
+  // A quiz has no server to re-check: its answers are the whole truth.
+  if (facts?.quiz) return quizDone(facts.quiz);
   if (facts?.checks) return checksPassed(facts);
   return state.passedBefore.has(stepId);
 }
@@ -140,6 +207,7 @@ export function stepStatus(plan: CoursePlan, state: TutorState, pageIndex: numbe
   const facts = state.facts[step.id] ?? emptyFacts();
   if (facts.busy) return facts.busy;
   if (!stepUnlocked(plan, state, pageIndex, stepIndex)) return 'locked';
+  if (facts.quiz) return quizDone(facts.quiz) ? 'passed' : 'ready';
   if (facts.checks) return checkedStatus(facts.checks);
   if (state.connection.kind === 'failed') return 'unavailable';
   return 'ready';
@@ -150,6 +218,22 @@ export function checkedStatus(checks: readonly CheckResult[]): 'passed' | 'faile
   if (checks.length > 0 && checks.every((c) => c.status === 'pass')) return 'passed';
   if (checks.some((c) => c.status === 'error') && !checks.some((c) => c.status === 'fail')) return 'unavailable';
   return 'failed';
+}
+
+/** Every question of the quiz was answered right. */
+export function quizDone(quiz: QuizFacts): boolean {
+  return quiz.questions.every((q) => quiz.passed.includes(q));
+}
+
+/** The question the learner is on: the first one not answered right yet (undefined when done). */
+export function currentQuestion(quiz: QuizFacts): string | undefined {
+  return quiz.questions.find((q) => !quiz.passed.includes(q));
+}
+
+/** A step of the plan by id. */
+export function planStep(plan: CoursePlan, stepId: string): PlanStep | undefined {
+  for (const page of plan.pages) for (const step of page.steps) if (step.id === stepId) return step;
+  return undefined;
 }
 
 /** Index of the first step on a page that is not done (or the last step when all are). */

@@ -2,7 +2,7 @@
 // overlay gets them first, then the page. It performs no I/O itself: it calls the session.
 import { Box, Text, useApp, useInput, useWindowSize } from 'ink';
 import Spinner from 'ink-spinner';
-import { useEffect, useMemo, useSyncExternalStore } from 'react';
+import { useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
 import type { CheckResult } from '../checks/result.js';
 import type { Lang, Translate } from '../i18n/types.js';
 import type { TutorSession } from '../tutor/session.js';
@@ -24,7 +24,12 @@ export interface AppProps {
   onExit?: () => void;
   /** Fixed size for tests; otherwise the terminal's. */
   size?: { columns: number; rows: number };
+  /** How long each frame shows while a diagram plays (tests shorten it). */
+  frameIntervalMs?: number;
 }
+
+/** Long enough to read a caption line, short enough that a five-frame story stays lively. */
+const FRAME_INTERVAL_MS = 1500;
 
 /** Rows taken by the header (1), the status line (1) and the footer (1). */
 const CHROME_ROWS = 3;
@@ -60,27 +65,67 @@ export function App(props: AppProps) {
             t,
             markdown: props.markdown,
             describe: props.describe,
+            frames: state.frames,
+            playing: state.playing,
           })
-        : { lines: [], anchors: [] },
+        : { lines: [], anchors: [], blocks: {} },
     // statuses derive from state; listing state covers them.
     [page, state, columns, props.color, t],
   );
   const maxScroll = Math.max(0, doc.lines.length - bodyRows);
 
-  // Keep the selected step in view when it changes.
+  // Keep the selected step in view when it changes; keep its quiz or diagram in view when the
+  // learner answers or steps a frame (the feedback and the next question land below the fold
+  // on a short terminal otherwise).
+  const selectedView = page?.steps[state.step];
+  const quizFacts = selectedView ? state.facts[selectedView.id]?.quiz : null;
+  const quizMark = quizFacts ? `${quizFacts.passed.length}/${quizFacts.last?.questionId}/${quizFacts.last?.optionId}` : '';
+  const frameMark = selectedView ? (state.frames[selectedView.id] ?? 0) : 0;
+  const lastFocus = useRef<{ at: string; quiz: string; frame: number } | null>(null);
   useEffect(() => {
-    const anchor = doc.anchors[state.step] ?? 0;
-    if (anchor < state.scroll || anchor >= state.scroll + bodyRows - 2) {
-      session.dispatch({ type: 'scroll-to', line: Math.min(maxScroll, Math.max(0, anchor - 1)) });
+    const at = `${state.page}:${state.step}`;
+    const prev = lastFocus.current;
+    lastFocus.current = { at, quiz: quizMark, frame: frameMark };
+    /** The smallest scroll from `top` that shows [start, end), its start first when it cannot all fit. */
+    const within = (top: number, start: number, end: number) => Math.min(start, Math.max(top, end - bodyRows));
+    const quiz = selectedView ? doc.blocks[`quiz:${selectedView.id}`] : undefined;
+    const frames = selectedView ? doc.blocks[`frames:${selectedView.id}`] : undefined;
+    let target = state.scroll;
+    if (!prev || prev.at !== at) {
+      const anchor = doc.anchors[state.step] ?? 0;
+      if (anchor < target || anchor >= target + bodyRows - 2) target = anchor - 1;
+      const end = Math.max(quiz?.end ?? 0, frames?.end ?? 0);
+      const start = Math.min(frames?.start ?? end, quiz?.start ?? end);
+      // From the title when the whole step fits, else from its first interactive part.
+      if (end > 0) target = end - (anchor - 1) <= bodyRows ? within(target, anchor - 1, end) : within(target, start, end);
+    } else if (prev.quiz !== quizMark && quiz) {
+      target = within(target, quiz.start, quiz.end);
+    } else if (prev.frame !== frameMark && frames) {
+      target = within(target, frames.start, frames.end);
     }
-  }, [state.step, state.page]);
+    target = Math.min(maxScroll, Math.max(0, target));
+    if (target !== state.scroll) session.dispatch({ type: 'scroll-to', line: target });
+  }, [state.step, state.page, quizMark, frameMark]);
+
+  // Autoplay: one timeout per frame shown, so stepping by hand or stopping (a state change)
+  // cancels the pending one; the reducer stops at the last frame.
+  const playingCount = state.playing ? (page?.steps.find((s) => s.id === state.playing)?.frames.length ?? 0) : 0;
+  const playingAt = state.playing ? (state.frames[state.playing] ?? 0) : -1;
+  useEffect(() => {
+    if (state.playing === null) return;
+    const timer = setTimeout(
+      () => session.dispatch({ type: 'frame-tick', count: playingCount }),
+      props.frameIntervalMs ?? FRAME_INTERVAL_MS,
+    );
+    return () => clearTimeout(timer);
+  }, [state.playing, playingAt, playingCount]);
 
   const quit = () => {
     props.onExit?.();
     app.exit();
   };
 
-  const onPageAction = (action: KeyAction) => {
+  const onPageAction = (action: KeyAction, input: string) => {
     const step = session.selectedStep();
     switch (action) {
       case 'quit':
@@ -129,6 +174,18 @@ export function App(props: AppProps) {
         return session.dispatch({ type: 'overlay', overlay: { kind: 'target' } });
       case 'reset':
         return session.dispatch({ type: 'overlay', overlay: { kind: 'confirm-reset', scope: 'page' } });
+      case 'answer':
+        session.answerSelected(Number(input) - 1);
+        return;
+      case 'prev-frame':
+      case 'next-frame':
+      case 'play-frames': {
+        const view = page?.steps[state.step];
+        const count = view?.frames.length ?? 0;
+        if (!view || count === 0) return session.dispatch({ type: 'notice', text: t('ui:frames.none') });
+        if (action === 'play-frames') return session.dispatch({ type: 'frame-play', stepId: view.id, count });
+        return session.dispatch({ type: 'frame', stepId: view.id, delta: action === 'next-frame' ? 1 : -1, count });
+      }
       default:
         return;
     }
@@ -137,7 +194,7 @@ export function App(props: AppProps) {
   useInput(
     (input, key) => {
       const action = actionFor('page', input, key);
-      if (action) onPageAction(action);
+      if (action) onPageAction(action, input);
     },
     { isActive: state.overlay.kind === 'none' },
   );
@@ -159,6 +216,7 @@ export function App(props: AppProps) {
             pages={pages}
             t={t}
             columns={columns}
+            rows={bodyRows}
             changeTarget={props.changeTarget}
             onQuit={quit}
           />

@@ -15,6 +15,8 @@ interface OverlayProps {
   pages: PageView[];
   t: Translate;
   columns: number;
+  /** Rows the overlay may take. */
+  rows: number;
   changeTarget: (value: string) => Promise<string | null>;
   onQuit: () => void;
 }
@@ -43,20 +45,33 @@ export function Overlays(props: OverlayProps) {
 
 const close = (session: TutorSession) => session.dispatch({ type: 'overlay', overlay: { kind: 'none' } });
 
-function Help({ session, t }: OverlayProps) {
+function Help({ session, state, t, rows }: OverlayProps) {
+  // Border, title and closing line take 4 rows; on a short terminal the list scrolls (one row
+  // then says which part is shown) rather than overflow the screen.
+  const total = KEY_BINDINGS.length;
+  const fits = total <= rows - 4;
+  const shown = fits ? total : Math.max(1, rows - 5);
+  const wanted = state.overlay.kind === 'help' ? (state.overlay.scroll ?? 0) : 0;
+  const top = Math.max(0, Math.min(total - shown, wanted));
   useInput((input, key) => {
-    const action = actionFor('dismiss', input, key);
-    if (action) close(session);
+    const action = actionFor('help', input, key);
+    const step = { 'scroll-down': 1, 'scroll-up': -1, 'page-down': shown, 'page-up': -shown }[action as string];
+    if (step !== undefined) {
+      if (!fits) session.dispatch({ type: 'overlay', overlay: { kind: 'help', scroll: Math.max(0, Math.min(total - shown, top + step)) } });
+    } else if (action) {
+      close(session);
+    }
   });
   return (
     <Box flexDirection="column" borderStyle="round" paddingX={1}>
       <Text bold>{t('ui:help.title')}</Text>
-      {KEY_BINDINGS.map((b) => (
-        <Text key={b.action}>
+      {KEY_BINDINGS.slice(top, top + shown).map((b) => (
+        <Text key={b.action} wrap="truncate-end">
           <Text color="cyan">{b.label.padEnd(12)}</Text>
           {t(`ui:help.actions.${b.action}`)}
         </Text>
       ))}
+      {fits ? null : <Text dimColor>{t('ui:help.more', { from: top + 1, to: top + shown, total })}</Text>}
       <Text dimColor>{t('ui:help.close')}</Text>
     </Box>
   );

@@ -6,12 +6,12 @@ import stringWidth from 'string-width';
 import type { CheckResult } from '../checks/result.js';
 import type { Translate } from '../i18n/types.js';
 import type { StepFacts, StepStatus } from '../tutor/state.js';
-import type { MarkdownRenderer } from './markdown.js';
-import { wrapLines } from './wrap.js';
+import { splitFences, type MarkdownRenderer } from './markdown.js';
+import { cutToWidth, wrapLines } from './wrap.js';
 
 // The page in the learner's language comes from the course layer; the view only lays it out.
 export type { PageView, StepView } from '../course/view.js';
-import type { PageView } from '../course/view.js';
+import type { PageView, StepView } from '../course/view.js';
 
 export interface DocumentInput {
   page: PageView;
@@ -27,12 +27,21 @@ export interface DocumentInput {
   describe: (result: CheckResult, t: Translate) => string[];
   /** Printed as a book (no terminal): no selection marker, no "press r" status lines. */
   plain?: boolean;
+  /** The frame shown of each step's diagram (0-based; absent = the first). */
+  frames?: Readonly<Record<string, number>>;
+  /** The step whose diagram is playing. */
+  playing?: string | null;
 }
 
 export interface PageDocument {
   lines: string[];
   /** First line of each step, for scrolling the selected step into view. */
   anchors: number[];
+  /**
+   * Lines [start, end) of the parts a learner works with by key, by "quiz:<step-id>" and
+   * "frames:<step-id>", so the view can keep them in sight after an answer or a frame change.
+   */
+  blocks: Record<string, { start: number; end: number }>;
 }
 
 // Symbols of neutral East Asian width only: terminals set to draw "ambiguous" characters two
@@ -55,6 +64,7 @@ export function buildPageDocument(input: DocumentInput): PageDocument {
   const c: ChalkInstance = input.color ? chalkBase : new Chalk({ level: 0 });
   const lines: string[] = [];
   const anchors: number[] = [];
+  const blocks: PageDocument['blocks'] = {};
   const push = (text: string, indent = 0) => {
     const pad = ' '.repeat(indent);
     for (const l of wrapLines(text, Math.max(10, width - indent))) {
@@ -64,6 +74,83 @@ export function buildPageDocument(input: DocumentInput): PageDocument {
   const blank = () => {
     if (lines.length > 0 && lines[lines.length - 1] !== '') lines.push('');
   };
+  /** Records the lines `draw` adds as a block (blank lines around it excluded). */
+  const block = (key: string, draw: () => void) => {
+    blank();
+    const start = lines.length;
+    draw();
+    let end = lines.length;
+    while (end > start && lines[end - 1] === '') end--;
+    blocks[key] = { start, end };
+  };
+
+  /** A frame: its fenced diagram lines exactly as written (cut, never wrapped), its caption rendered. */
+  function pushFrame(markdown: string, indent: number) {
+    const pad = ' '.repeat(indent);
+    splitFences(markdown).forEach((part, i) => {
+      if (i > 0) lines.push('');
+      if (part.kind === 'code') for (const l of part.lines) lines.push(pad + cutToWidth(l, width - indent));
+      else for (const l of input.markdown.render(part.text, width - indent)) lines.push(pad + l);
+    });
+  }
+
+  /** Markdown at an indent; `lead` replaces the first line's indent (e.g. an option's "2. "). */
+  function pushMarkdown(text: string, indent: number, lead = '') {
+    const rendered = input.markdown.render(text, width - indent - lead.length);
+    rendered.forEach((l, k) => lines.push(' '.repeat(indent) + (k === 0 ? lead : ' '.repeat(lead.length)) + l));
+  }
+
+  /**
+   * A quiz step: the question the learner is on with its numbered options, ✗ and the chosen
+   * option's explanation after a wrong answer, ✓ (and the explanation, if any) after a right one.
+   */
+  function pushQuiz(step: StepView, status: StepStatus, selected: boolean, facts: StepFacts | undefined) {
+    const questions = step.quiz ?? [];
+    const total = questions.length;
+    const numbered = (k: number) => `${k + 1}. `;
+    if (input.plain) {
+      questions.forEach((q, n) => {
+        blank();
+        push(c.bold(t('ui:quiz.question', { n: n + 1, total })), 4);
+        pushMarkdown(q.text, 4);
+        q.options.forEach((o, k) => pushMarkdown(o.text, 6, numbered(k)));
+      });
+      return;
+    }
+    const passed = facts?.quiz?.passed ?? [];
+    const last = facts?.quiz?.last ?? null;
+    const current = questions.findIndex((q) => !passed.includes(q.id));
+    const lastIndex = last ? questions.findIndex((q) => q.id === last.questionId) : -1;
+    const lastQuestion = questions[lastIndex];
+    if (last?.correct && lastQuestion) {
+      blank();
+      push(c.green(t('ui:quiz.right', { n: lastIndex + 1, total })), 4);
+      const k = lastQuestion.options.findIndex((o) => o.id === last.optionId);
+      const option = lastQuestion.options[k];
+      if (option) pushMarkdown(option.text, 6, numbered(k));
+      if (option?.explain) pushMarkdown(option.explain, 6);
+    }
+    const q = questions[current];
+    if (!q) {
+      blank();
+      push(c.green(t('ui:quiz.done', { total })), 4);
+      return;
+    }
+    blank();
+    push(c.bold(t('ui:quiz.question', { n: current + 1, total })), 4);
+    pushMarkdown(q.text, 4);
+    q.options.forEach((o, k) => pushMarkdown(o.text, 6, numbered(k)));
+    const wrong = last && !last.correct && last.questionId === q.id ? q.options.findIndex((o) => o.id === last.optionId) : -1;
+    if (wrong !== -1) {
+      blank();
+      push(c.red(t('ui:quiz.wrong', { choice: wrong + 1 })), 4);
+      pushMarkdown(q.options[wrong]!.explain ?? '', 6);
+    }
+    if (selected && status === 'ready') {
+      blank();
+      push(c.dim(t(wrong !== -1 ? 'ui:quiz.tryAgain' : 'ui:quiz.keys', { count: q.options.length })), 4);
+    }
+  }
 
   push(c.bold(`${input.pageNumber}/${input.pageCount} · ${page.title}`));
   push(c.dim('─'.repeat(Math.min(width, 80))));
@@ -79,8 +166,24 @@ export function buildPageDocument(input: DocumentInput): PageDocument {
     const where = c.dim(`[${t(`ui:where.${step.where}`)}]`);
     const title = `${marker} ${statusIcon(status, c)} ${i + 1}. ${selected ? c.bold(step.title) : step.title} ${where}`;
     push(input.plain ? `${i + 1}. ${step.title} ${where}` : title);
-    if (!input.plain) push(c.dim(t(`ui:status.${status}`)), 4);
+    if (!input.plain) push(c.dim(t(step.quiz && status === 'ready' ? 'ui:quiz.status' : `ui:status.${status}`)), 4);
     if (step.body.trim()) for (const l of input.markdown.render(step.body, width - 4)) lines.push(`    ${l}`);
+
+    if (step.frames.length > 0) {
+      const total = step.frames.length;
+      const frame = (k: number) => {
+        blank();
+        const counter = c.cyan(t('ui:frames.counter', { n: k + 1, total }));
+        const keys = selected && !input.plain ? `  ${c.dim(t(input.playing === step.id ? 'ui:frames.keysPlaying' : 'ui:frames.keys'))}` : '';
+        push(counter + keys, 4);
+        pushFrame(step.frames[k] ?? '', 4);
+      };
+      // A book has no keys to step with: it shows every frame in turn.
+      if (input.plain) step.frames.forEach((_, k) => frame(k));
+      else block(`frames:${step.id}`, () => frame(Math.max(0, Math.min(total - 1, input.frames?.[step.id] ?? 0))));
+    }
+
+    if (step.quiz && step.quiz.length > 0) block(`quiz:${step.id}`, () => pushQuiz(step, status, selected, facts));
 
     if (step.run.length > 0) {
       blank();
@@ -132,7 +235,7 @@ export function buildPageDocument(input: DocumentInput): PageDocument {
     }
   });
   blank();
-  return { lines: lines.map((l) => trimRightToWidth(l, width)), anchors };
+  return { lines: lines.map((l) => trimRightToWidth(l, width)), anchors, blocks };
 }
 
 function statusIcon(status: StepStatus, c: ChalkInstance): string {

@@ -21,6 +21,10 @@ export type KeyAction =
   | 'lang'
   | 'target'
   | 'reset'
+  | 'answer'
+  | 'prev-frame'
+  | 'next-frame'
+  | 'play-frames'
   | 'confirm'
   | 'cancel';
 
@@ -53,6 +57,12 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
   { action: 'lang', chars: ['l'], label: 'l', footer: true },
   { action: 'target', chars: ['t'], label: 't' },
   { action: 'reset', chars: ['x'], label: 'x' },
+  // Quiz steps: the option's number. Which digit was pressed is read from the input.
+  { action: 'answer', chars: ['1', '2', '3', '4', '5', '6', '7', '8', '9'], label: '1-9' },
+  // Stepped diagrams: ←/→ and Space are taken by pages and scrolling, so , . and a.
+  { action: 'prev-frame', chars: [','], label: ',' },
+  { action: 'next-frame', chars: ['.'], label: '.' },
+  { action: 'play-frames', chars: ['a'], label: 'a' },
   { action: 'help', chars: ['?'], label: '?', footer: true },
   { action: 'quit', chars: ['q'], label: 'q', footer: true },
   { action: 'confirm', chars: ['y'], keys: ['return'], label: 'y/Enter' },
@@ -64,10 +74,13 @@ const CONTEXT_ACTIONS = {
   page: [
     'quit', 'help', 'outline', 'next-step', 'prev-step', 'scroll-down', 'scroll-up', 'page-down', 'page-up',
     'next-page', 'prev-page', 'run', 'check', 'hint', 'fix', 'lang', 'target', 'reset',
+    'answer', 'prev-frame', 'next-frame', 'play-frames',
   ],
   confirm: ['confirm', 'cancel'],
   list: ['confirm', 'cancel', 'scroll-down', 'scroll-up', 'quit', 'help', 'lang'],
   dismiss: ['cancel', 'confirm', 'help', 'quit'],
+  /** The help overlay: scrolls when the key list is taller than the screen, any other key closes. */
+  help: ['scroll-down', 'scroll-up', 'page-down', 'page-up', 'cancel', 'confirm', 'help', 'quit'],
 } as const satisfies Record<string, readonly KeyAction[]>;
 
 export type KeyContext = keyof typeof CONTEXT_ACTIONS;

@@ -34,3 +34,37 @@ export function createMarkdownRenderer(color: boolean): MarkdownRenderer {
     },
   };
 }
+
+/** A piece of markdown: prose to render, or the lines inside a fenced code block, verbatim. */
+export type MarkdownPart = { kind: 'text'; text: string } | { kind: 'code'; lines: string[] };
+
+/**
+ * Splits markdown at its fenced code blocks (fence lines dropped). Diagrams live in fences and
+ * must keep their exact columns, so the caller lays those lines out itself instead of
+ * rendering (and rewrapping) them.
+ */
+export function splitFences(markdown: string): MarkdownPart[] {
+  const parts: MarkdownPart[] = [];
+  let text: string[] = [];
+  let code: string[] | null = null;
+  let fence = '';
+  for (const line of markdown.split('\n')) {
+    const f = /^\s{0,3}(`{3,}|~{3,})/.exec(line)?.[1];
+    if (code === null && f) {
+      if (text.join('').trim()) parts.push({ kind: 'text', text: text.join('\n') });
+      text = [];
+      code = [];
+      fence = f;
+    } else if (code !== null && f && f[0] === fence[0] && f.length >= fence.length && line.trim() === f) {
+      parts.push({ kind: 'code', lines: code });
+      code = null;
+    } else if (code !== null) {
+      code.push(line.replace(/\t/g, '    '));
+    } else {
+      text.push(line);
+    }
+  }
+  if (code !== null) parts.push({ kind: 'code', lines: code }); // unclosed: the loader reports it
+  if (text.join('').trim()) parts.push({ kind: 'text', text: text.join('\n') });
+  return parts;
+}

@@ -1,22 +1,26 @@
 // The command line as scripts and CI use it: real process, real sshd, no terminal.
 import { execFile } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultLessonsDir, loadCourse } from '../../src/course/loader.js';
 import { startSshd, type Sshd } from '../helpers/sshd.js';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+// tsx found from the repo, so the CLI can also run in another working directory.
+const tsx = pathToFileURL(createRequire(join(repo, 'package.json')).resolve('tsx')).href;
 let sshd: Sshd;
 let home: string;
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function cli(args: string[], env: Record<string, string> = {}, cwd = repo): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', join(repo, 'src', 'cli.tsx'), ...args],
-      { cwd: repo, env: { PATH: process.env.PATH ?? '', HOME: home, XDG_STATE_HOME: join(home, 'state'), LANG: 'C.UTF-8', ...env }, timeout: 30_000 },
+      ['--import', tsx, join(repo, 'src', 'cli.tsx'), ...args],
+      { cwd, env: { PATH: process.env.PATH ?? '', HOME: home, XDG_STATE_HOME: join(home, 'state'), LANG: 'C.UTF-8', ...env }, timeout: 30_000 },
       (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
     );
   });
@@ -80,9 +84,48 @@ describe('kthw-tutor on the command line', () => {
   it('without a terminal, prints every page as plain text (no escapes) and exits 0', async () => {
     const r = await cli([], { LANG: 'en_US.UTF-8' });
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('1/3 · ');
-    expect(r.stdout).toContain('3/3 · ');
+    expect(r.stdout).toContain('1/6 · ');
+    expect(r.stdout).toContain('6/6 · ');
     expect(r.stdout).not.toMatch(/\x1b/);
+  });
+
+  it('export --lang ko --out FILE writes the whole chapter as UTF-8 Markdown and says where', async () => {
+    const out = join(home, 'exports', 'chapter.md');
+    mkdirSync(dirname(out), { recursive: true });
+    const r = await cli(['export', '--lang', 'ko', '--out', out]);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r.stdout.split('\n').filter(Boolean)).toHaveLength(1);
+    expect(r.stdout).toContain(out);
+    // Decoding fails on any byte sequence that is not UTF-8.
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(readFileSync(out));
+    const course = loadCourse(defaultLessonsDir());
+    course.pages.forEach((page, i) => expect(text).toContain(`# ${i + 1}. ${page.prose.ko!.title}\n`));
+    expect(text.startsWith(`# 1. ${course.pages[0]!.prose.ko!.title}\n`)).toBe(true);
+    const install = course.pages[1]!.steps[0]!;
+    expect(text).toContain(`\`\`\`sh\n${install.run.join('\n')}\n\`\`\`\n`);
+    expect(text).toMatch(/[\uac00-\ud7a3]/);
+    expect(text.endsWith('\n')).toBe(true);
+  });
+
+  it('export picks the language like the tutor does, and names the file after it in the current folder', async () => {
+    const here = mkdtempSync(join(home, 'cwd-'));
+    const r = await cli(['export'], { LANG: 'ko_KR.UTF-8' }, here);
+    expect(r.code).toBe(0);
+    expect(readdirSync(here)).toEqual(['kthw-tutor-chapter8-ko.md']);
+    // --out - : the document itself on stdout, nothing else, and no file.
+    const toStdout = await cli(['export', '--lang', 'en', '--out', '-'], {}, here);
+    expect(toStdout.code).toBe(0);
+    const course = loadCourse(defaultLessonsDir());
+    expect(toStdout.stdout.startsWith(`# 1. ${course.pages[0]!.prose.en!.title}\n`)).toBe(true);
+    expect(toStdout.stdout).not.toContain(here);
+    expect(readdirSync(here)).toEqual(['kthw-tutor-chapter8-ko.md']);
+  });
+
+  it('export to a path it cannot write says so in one line naming the path, exit 1', async () => {
+    const out = join(home, 'no-such-folder', 'chapter.md');
+    const r = await cli(['export', '--lang', 'en', '--out', out]);
+    expect(r).toMatchObject({ code: 1, stdout: '' });
+    expect(r.stderr).toBe(`kthw-tutor: cannot write ${out}: its folder does not exist\n`);
   });
 
   it('reset asks first; without a terminal it needs --yes', async () => {

@@ -50,6 +50,12 @@ function status(session: TutorSession, stepId: string) {
   return stepStatus(session.coursePlan, session.getState(), p, s);
 }
 
+/** Whether any check of the step failed (regardless of gating: later steps are still locked). */
+function checksFail(session: TutorSession, stepId: string): boolean {
+  const checks = session.getState().facts[stepId]?.checks;
+  return !!checks && checks.some((c) => c.status !== 'pass');
+}
+
 function failingChecks(session: TutorSession, stepId: string): string {
   const facts = session.getState().facts[stepId];
   return JSON.stringify(
@@ -95,31 +101,69 @@ describe('chapter 8 through the tutor', () => {
     const session = newSession();
     await session.start();
     expect(session.getState().connection.kind).toBe('connected');
+    const steps = runtime.course.pages.flatMap((p) => p.steps);
+
+    // The server as `lab up` left it, before chapter 8: every step with commands must find its
+    // checks failing. For steps that only look (observes: true) this is their "before": later,
+    // right before they run, earlier steps have already made them pass.
+    await session.check(steps.map((s) => s.id));
+    for (const step of steps) {
+      if (step.quiz || !step.run || step.run.length === 0) continue;
+      expect(checksFail(session, step.id), `${step.id} should fail on a server without chapter 8`).toBe(true);
+    }
+
     const ran: string[] = [];
-    for (const page of runtime.course.pages) {
-      for (const step of page.steps) {
-        await timed(`step ${step.id}`, async () => {
-          await session.check([step.id]);
-          if (!step.run || step.run.length === 0) {
-            // A step without commands checks what earlier chapters left: it passes on the lab as built.
-            expect(status(session, step.id), `${step.id}: ${failingChecks(session, step.id)}`).toBe('passed');
-            return;
+    for (const step of steps) {
+      await timed(`step ${step.id}`, async () => {
+        if (step.quiz) {
+          // A wrong answer never passes; the right ones do, and open what follows.
+          for (const q of step.quiz) {
+            const wrong = q.options.find((o) => o !== q.answer)!;
+            expect(session.answerQuiz(step.id, q.id, wrong)).toEqual({ correct: false, stepDone: false });
+            expect(status(session, step.id)).not.toBe('passed');
           }
-          expect(status(session, step.id), `${step.id} should fail before it runs`).toBe('failed');
-          await session.run(step.id);
-          const run = session.getState().facts[step.id]!.run!;
-          expect(run.code, `${step.id} run output:\n${run.text}`).toBe(0);
-          // Services need a moment to prove they stay up (the `stable` checks); re-check until then.
+          for (const q of step.quiz) expect(session.answerQuiz(step.id, q.id, q.answer)?.correct).toBe(true);
+          expect(status(session, step.id)).toBe('passed');
+          ran.push(step.id);
+          return;
+        }
+        await session.check([step.id]);
+        if (!step.run || step.run.length === 0) {
+          // A step without commands checks what earlier chapters left: it passes on the lab as built.
+          expect(status(session, step.id), `${step.id}: ${failingChecks(session, step.id)}`).toBe('passed');
+          return;
+        }
+        if (!step.observes) expect(status(session, step.id), `${step.id} should fail before it runs`).toBe('failed');
+        else {
+          // What it looks at may still be settling (a lease is taken a few seconds after start),
+          // as for a learner who reads the explanation first: wait for it, then run the commands.
           for (let i = 0; i < 20 && status(session, step.id) !== 'passed'; i++) {
             await new Promise((r) => setTimeout(r, 1000));
             await session.check([step.id]);
           }
-          expect(status(session, step.id), `${step.id}: ${failingChecks(session, step.id)}`).toBe('passed');
-          ran.push(step.id);
-        });
-      }
+        }
+        await session.run(step.id);
+        const run = session.getState().facts[step.id]!.run!;
+        expect(run.code, `${step.id} run output:\n${run.text}`).toBe(0);
+        // Services need a moment to prove they stay up (the `stable` checks); re-check until then.
+        for (let i = 0; i < 20 && status(session, step.id) !== 'passed'; i++) {
+          await new Promise((r) => setTimeout(r, 1000));
+          await session.check([step.id]);
+        }
+        expect(status(session, step.id), `${step.id}: ${failingChecks(session, step.id)}`).toBe('passed');
+        ran.push(step.id);
+      });
     }
     expect(ran.length).toBeGreaterThan(5);
+
+    // Page 5 asked the kubelet's question before the RBAC, page 6 after it: the same request,
+    // denied then allowed, kept on the server for the learner to compare.
+    const sar = await onServer('cat /root/sar-before.json; echo ---; cat /root/sar-after.json');
+    const [before, after] = sar.split('---\n').map((t) => JSON.parse(t) as { spec: unknown; status: { allowed: boolean; reason?: string } });
+    expect(before!.spec).toEqual(after!.spec);
+    expect(before!.status).toEqual({ allowed: false });
+    expect(after!.status.allowed).toBe(true);
+    expect(after!.status.reason).toContain('ClusterRoleBinding "system:kube-apiserver"');
     await session.close();
   });
 });

@@ -17,6 +17,14 @@ describe('parseArgs', () => {
     expect(parseArgs(['reset', '--page=1', '-y']).command).toEqual({ kind: 'reset', page: 1, yes: true });
     expect(parseArgs(['reset']).command).toEqual({ kind: 'reset', yes: false });
   });
+  it('parses export with its language and output file', () => {
+    expect(parseArgs(['export', '--lang', 'ko'])).toEqual({ command: { kind: 'export', lang: 'ko' }, lang: 'ko' });
+    expect(parseArgs(['export', '--lang=en', '--out=/tmp/chapter.md']).command).toEqual({ kind: 'export', lang: 'en', out: '/tmp/chapter.md' });
+    expect(parseArgs(['--out', '-', 'export']).command).toEqual({ kind: 'export', out: '-' });
+    // Without --lang the command still parses: cli.tsx picks the language as for every command.
+    expect(parseArgs(['export']).command).toEqual({ kind: 'export' });
+    expect(parseArgs(['export', '--lessons', 'pack', '--lang', 'ko'])).toMatchObject({ lessons: 'pack', command: { kind: 'export', lang: 'ko' } });
+  });
   it('help and version win over commands', () => {
     expect(parseArgs(['check', '--help']).command.kind).toBe('help');
     expect(parseArgs(['-v']).command.kind).toBe('version');
@@ -28,6 +36,13 @@ describe('parseArgs', () => {
     [['deploy'], 'unknown command "deploy"'],
     [['check', '--page', '0'], 'a page is a number from 1, not "0"'],
     [['--target', 'root@'], '"root@" is not a target'],
+    [['export', '--out'], '--out needs a value'],
+    [['export', '--out='], '--out needs a value'],
+    [['export', '--lang', 'jp'], '--lang must be ko or en, not "jp"'],
+    [['export', 'chapter.md'], 'unexpected argument "chapter.md" after export'],
+    [['export', '--page', '2'], 'export writes the whole chapter; leave out --page'],
+    [['check', '--out', 'x.md'], '--out goes with export'],
+    [['--out', 'x.md'], '--out goes with export'],
   ])('rejects %j with a message that says what is wrong', (argv, message) => {
     expect(() => parseArgs(argv)).toThrow(UsageError);
     expect(() => parseArgs(argv)).toThrow(message);

@@ -36,6 +36,7 @@ describe('loadCourse on a valid pack', () => {
       hints: ['힌트입니다.'],
       diagnostics: { 'no-dir': '디렉터리가 없습니다.', 'etcd-log': 'etcd 로그를 보세요.' },
       fixes: { 'no-dir': ['mkdir -p /tmp/demo'] },
+      frames: [],
     });
     expect(toPageViews(course, 'en')[0]!.steps[0]!.hints).toEqual(['A hint.']);
   });

@@ -44,7 +44,7 @@ const CHAPTER_SERVER_COMMANDS = [
 
 describe('the control-plane lesson pack', () => {
   it('loads with no problems and lists its pages in order', () => {
-    expect(course.pages.map((p) => p.folder)).toEqual(['01-distribute', '02-install', '03-services']);
+    expect(course.pages.map((p) => p.folder)).toEqual(['01-distribute', '02-install', '03-services', '04-verify', '05-webhook', '06-rbac']);
     expect(course.languages).toEqual(['ko', 'en']);
   });
 
@@ -87,9 +87,10 @@ describe('the control-plane lesson pack', () => {
   it('gives every step a place, at least one check and hint, and diagnostics that point at real checks', () => {
     for (const page of course.pages) {
       for (const s of page.steps) {
-        expect(s.checks.length, `${page.folder}/${s.id}`).toBeGreaterThan(0);
+        // A quiz step is a knowledge gate: questions instead of checks (and nothing to diagnose).
+        expect((s.checks?.length ?? 0) + (s.quiz?.length ?? 0), `${page.folder}/${s.id}`).toBeGreaterThan(0);
         expect(s.hints.length, `${page.folder}/${s.id}`).toBeGreaterThan(0);
-        const checkIds = s.checks.map((c) => c.id);
+        const checkIds = (s.checks ?? []).map((c) => c.id);
         const journals = s.probes.map((p) => p.journal);
         for (const d of s.diagnostics) {
           if (d.when.check !== undefined) expect(checkIds, `${page.folder}/${s.id}/${d.id}`).toContain(d.when.check);
@@ -113,9 +114,31 @@ describe('the control-plane lesson pack', () => {
   });
 
   it('runs the chapter\'s server commands in the chapter\'s order', () => {
-    const serverSteps = course.pages.slice(1).flatMap((p) => p.steps).filter((s) => s.id !== 'service-cidr');
+    const serverSteps = course.pages.slice(1, 3).flatMap((p) => p.steps).filter((s) => s.id !== 'service-cidr');
     expect(serverSteps.every((s) => s.where === 'server' && s.cwd === undefined)).toBe(true);
     expect(serverSteps.flatMap((s) => s.run)).toEqual(CHAPTER_SERVER_COMMANDS);
+  });
+
+  it('verifies, applies the RBAC and ends with the chapter\'s own commands, where the chapter runs them', () => {
+    const all = course.pages.flatMap((p) => p.steps);
+    const runOf = (id: string) => step(id).run;
+    expect(runOf('cluster-info')).toContain('kubectl cluster-info --kubeconfig admin.kubeconfig');
+    expect(runOf('listeners')).toEqual(['ss -tlp | grep kube']);
+    expect(step('apply-rbac')).toMatchObject({ where: 'server', run: ['kubectl apply -f kube-apiserver-to-kubelet.yaml --kubeconfig admin.kubeconfig'] });
+    expect(step('version-from-jumpbox')).toMatchObject({ where: 'jumpbox', run: ['curl --cacert ca.crt https://server.kubernetes.local:6443/version'] });
+    expect(all.at(-1)!.id).toBe('version-from-jumpbox');
+    // Pages 4-6 apply nothing but the RBAC and the two review files: the rest only looks.
+    const changing = course.pages.slice(3).flatMap((p) => p.steps).filter((s) => !s.observes && !s.quiz).map((s) => s.id);
+    expect(changing).toEqual(['sar-before', 'apply-rbac', 'sar-after']);
+  });
+
+  it('asks the same SubjectAccessReview before and after the RBAC page', () => {
+    const before = step('sar-before').run.join('\n');
+    expect(before).toContain('"user": "kubernetes"');
+    expect(before).toContain('"resource": "nodes", "subresource": "log"');
+    const create = (file: string) => `kubectl create -f sar-nodes-log.json -o json --kubeconfig admin.kubeconfig | tee ${file}`;
+    expect(step('sar-before').run.at(-1)).toBe(create('sar-before.json'));
+    expect(step('sar-after').run).toEqual([create('sar-after.json')]);
   });
 
   it('checks private keys for mode 0600 and binaries for 0755, owned by root', () => {
