@@ -14,6 +14,7 @@ import { labLayout } from '../../src/lab/layout.js';
 import type { TutorSession } from '../../src/tutor/session.js';
 import { stepStatus } from '../../src/tutor/state.js';
 import { hostSnapshot, quietReporter, type HostSnapshot } from '../helpers/lab.js';
+import { DIAGNOSTIC_CASES, INDUCED_ELSEWHERE } from './diagnostic-cases.js';
 
 const layout = labLayout(process.env);
 const timings: Record<string, number> = {};
@@ -175,6 +176,66 @@ async function onServer(command: string): Promise<string> {
   return r.stdout;
 }
 
+/** The diagnostics the tutor shows for a step right now. */
+function shown(session: TutorSession, stepId: string): string[] {
+  return session.getState().facts[stepId]?.diagnostics ?? [];
+}
+
+/** Re-checks every step until the finished chapter passes again (after a case was undone). */
+async function untilChapterPasses(seconds = 40): Promise<void> {
+  const session = newSession();
+  await session.start();
+  const ids = runtime.course.pages.flatMap((p) => p.steps).map((s) => s.id);
+  let failing: string[] = [];
+  for (let i = 0; i < seconds; i++) {
+    await session.check(ids);
+    failing = ids.filter((id) => status(session, id) !== 'passed');
+    if (failing.length === 0) break;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  await session.close();
+  expect(failing, 'the chapter should pass again once the case is undone').toEqual([]);
+}
+
+describe('every diagnostic of the chapter, caused on the lab and named by the tutor', () => {
+  it('covers each diagnostic of every step with a case', () => {
+    const covered = new Set<string>();
+    for (const c of DIAGNOSTIC_CASES) for (const e of c.expect) for (const d of e.diagnostics) covered.add(`${e.step}/${d}`);
+    for (const [step, ids] of Object.entries(INDUCED_ELSEWHERE)) for (const d of ids) covered.add(`${step}/${d}`);
+    const all = runtime.course.pages.flatMap((p) => p.steps.flatMap((s) => s.diagnostics.map((d) => `${s.id}/${d.id}`)));
+    expect(all.filter((d) => !covered.has(d))).toEqual([]);
+    expect([...covered].filter((d) => !all.includes(d))).toEqual([]);
+  });
+
+  for (const c of DIAGNOSTIC_CASES) {
+    const names = c.expect.flatMap((e) => e.diagnostics.map((d) => `${e.step}/${d}`)).join(', ');
+    it(`${c.name} -> ${names}`, async () => {
+      const session = newSession();
+      await session.start();
+      try {
+        c.host?.(layout);
+        if (c.server) await onServer(c.server);
+        for (const e of c.expect) {
+          if (e.by === 'run') await session.run(e.step);
+          // Journal lines and restarts take a moment: re-check until every expected one shows.
+          for (let i = 0; i < 25 && !e.diagnostics.every((d) => shown(session, e.step).includes(d)); i++) {
+            if (i > 0 || e.by === 'check') await session.check([e.step]);
+            if (!e.diagnostics.every((d) => shown(session, e.step).includes(d))) await new Promise((r) => setTimeout(r, 1000));
+          }
+          expect(shown(session, e.step), `${e.step}: ${failingChecks(session, e.step)}\n${session.getState().facts[e.step]?.run?.text ?? ''}`).toEqual(
+            expect.arrayContaining(e.diagnostics),
+          );
+        }
+      } finally {
+        await session.close();
+        c.undoHost?.(layout);
+        if (c.undoServer) await onServer(c.undoServer);
+      }
+      await untilChapterPasses();
+    });
+  }
+});
+
 /** Checks the `start` step until `until` holds (services settle over a few seconds). */
 async function checkStartUntil(session: TutorSession, until: () => boolean, seconds = 25): Promise<void> {
   for (let i = 0; i < seconds; i++) {
@@ -246,6 +307,9 @@ describe('failures from the chapter, induced on the lab, named by the tutor', ()
     // The stand-in behaves as the real one does: the default range's first address.
     await new Promise((r) => setTimeout(r, 2000));
     expect(await onServer(`${kubectl} get service kubernetes -o jsonpath='{.spec.clusterIP}'`)).toBe('10.0.0.1');
+    // Page 4 sees the same failure from the other side: the Service's address.
+    await session.check(['kubernetes-service']);
+    expect(session.getState().facts['kubernetes-service']?.diagnostics).toContain('default-range');
 
     const fix = session.availableFix('start');
     expect(fix?.commands.join('\n')).toContain('--service-cluster-ip-range=10.32.0.0/24');

@@ -115,7 +115,25 @@ export class ApiHandler {
     return this.etcdHealthy;
   }
 
+  private policyCache: { at: number; policy: Policy } | undefined;
+
+  /**
+   * The stored RBAC, read at most once a second. Like the real API server's informer cache it
+   * outlives an etcd outage, so health endpoints keep answering (with `[-]etcd failed`).
+   */
   async policy(): Promise<Policy> {
+    if (this.policyCache && Date.now() - this.policyCache.at < 1000) return this.policyCache.policy;
+    try {
+      const policy = await this.readPolicy();
+      this.policyCache = { at: Date.now(), policy };
+      return policy;
+    } catch (err) {
+      if (this.policyCache) return this.policyCache.policy;
+      throw err;
+    }
+  }
+
+  private async readPolicy(): Promise<Policy> {
     const rbac = (plural: string) => RESOURCES.find((r) => r.group === 'rbac.authorization.k8s.io' && r.plural === plural)!;
     const [cr, crb, ro, rb] = await Promise.all(
       ['clusterroles', 'clusterrolebindings', 'roles', 'rolebindings'].map((p) => this.ctx.storage.list(rbac(p), undefined)),
@@ -163,7 +181,11 @@ export class ApiHandler {
       }
       if (parsed === undefined) await this.nonResource(url, res);
       else if (parsed === 'discovery') this.groupVersionDiscovery(url.pathname, res);
-      else await this.resource(req, res, url, parsed);
+      else {
+        await this.resource(req, res, url, parsed);
+        // Again after the write, in case a read cached the old rules while it was under way.
+        if (parsed.r.group === 'rbac.authorization.k8s.io' && method !== 'GET') this.policyCache = undefined;
+      }
     } catch (err) {
       if (err instanceof ApiError) send(res, err.code, status(err.code, err.reason, err.message, err.details));
       else send(res, 500, status(500, 'InternalError', `Internal error occurred: ${(err as Error).message}`));
@@ -278,6 +300,8 @@ export class ApiHandler {
       return send(res, 200, { kind: `${r.kind}List`, apiVersion: groupVersion(r), metadata: { resourceVersion: listed.resourceVersion }, items });
     }
 
+    // Every write to RBAC goes through here, so the cached policy is dropped exactly when it changes.
+    if (r.group === 'rbac.authorization.k8s.io') this.policyCache = undefined;
     const text = method === 'DELETE' ? '' : await readBody(req);
     let body: KubeObject | undefined;
     if (text.trim() !== '') {
