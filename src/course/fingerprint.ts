@@ -15,15 +15,10 @@
 //
 // Pure: text in, text and problems out.
 import { createHash } from 'node:crypto';
+import { COMMENT_LINE, FENCE, MARKER, nextFence, SOURCE_VALUE } from './markdown-lines.js';
 
-/** A line that is only an HTML comment (as in prose.ts). */
-const COMMENT_LINE = /^\s*<!--(.*?)-->\s*$/;
-/** A code fence opener or closer (as in prose.ts). */
-const FENCE = /^\s{0,3}(`{3,}|~{3,})/;
-const MARKER = /^([A-Za-z-]+)\s*:\s*(.*)$/;
 /** The kind of the fingerprint lines themselves: never a section marker, never fingerprinted. */
 export const SOURCE_KIND = 'source';
-const SOURCE_VALUE = /^([a-z]{2,3})\s+([0-9a-f]{10})$/;
 export const FINGERPRINT_LENGTH = 10;
 
 export const STAMP_COMMAND = 'npm run translations:stamp';
@@ -66,11 +61,8 @@ function scan(text: string): Scan {
   const sources: ScannedSource[] = [];
   let fence: string | null = null;
   lines.forEach((raw, index) => {
-    const f = FENCE.exec(raw);
-    if (f) {
-      const mark = f[1]!;
-      if (fence === null) fence = mark;
-      else if (mark[0] === fence[0] && mark.length >= fence.length) fence = null;
+    if (FENCE.test(raw)) {
+      fence = nextFence(raw, fence);
       return;
     }
     if (fence !== null) return;

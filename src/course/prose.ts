@@ -20,6 +20,8 @@
 //
 // Pure: text in, data and line-numbered errors out (the loader adds the file name).
 
+import { COMMENT_LINE, FENCE, MARKER, nextFence, SOURCE_VALUE } from './markdown-lines.js';
+
 export interface ProseStep {
   title: string;
   body: string;
@@ -85,9 +87,6 @@ const TEXT_MAPS = {
   explain: 'explains',
   frame: 'frames',
 } as const satisfies Record<Exclude<MarkerKind, 'step'>, keyof PageProse['lines']>;
-/** A line that is only an HTML comment. */
-const COMMENT_LINE = /^\s*<!--(.*?)-->\s*$/;
-const FENCE = /^\s{0,3}(`{3,}|~{3,})/;
 
 interface Section {
   kind: MarkerKind;
@@ -130,11 +129,8 @@ export function parseProse(text: string): { prose: PageProse; errors: ProseError
     const lineNo = index + 1;
     const target = current ? current.content : head;
     // Markers inside fenced code blocks are examples, not structure.
-    const f = FENCE.exec(raw);
-    if (f) {
-      const mark = f[1]!;
-      if (fence === null) fence = mark;
-      else if (mark[0] === fence[0] && mark.length >= fence.length) fence = null;
+    if (FENCE.test(raw)) {
+      fence = nextFence(raw, fence);
       target.push(raw);
       return;
     }
@@ -144,12 +140,12 @@ export function parseProse(text: string): { prose: PageProse; errors: ProseError
       return;
     }
     const inner = comment[1]!.trim();
-    const m = /^([A-Za-z-]+)\s*:\s*(.*)$/.exec(inner);
+    const m = MARKER.exec(inner);
     const kind = m?.[1];
     // <!-- source: LANG HASH -->: which text of the other language this step was last synced with
     // (fingerprint.ts, npm run translations:stamp). Allowed in a step section, never part of its text.
     if (m && kind === 'source') {
-      if (!/^[a-z]{2,3}\s+[0-9a-f]{10}$/.test(m[2]!.trim())) {
+      if (!SOURCE_VALUE.test(m[2]!.trim())) {
         errors.push({ line: lineNo, message: `bad source line "<!-- ${inner} -->": write <!-- source: LANG HASH --> (10 hex digits), or run npm run translations:stamp` });
       } else if (current?.kind !== 'step') {
         errors.push({ line: lineNo, message: 'a source line belongs in a step section, right after its <!-- step: ID --> line' });

@@ -9,6 +9,7 @@
 //   ### Hints                  numbered
 //   ### If something goes wrong  each diagnostic, with its fix commands when it has one
 import { describeCheckSpec } from '../checks/describe-spec.js';
+import { FENCE, nextFence } from '../course/markdown-lines.js';
 import type { LoadedCourse } from '../course/loader.js';
 import type { Step } from '../course/schema.js';
 import { toPageViews, type PageView, type StepView } from '../course/view.js';
@@ -130,7 +131,6 @@ function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
 
-const FENCE = /^\s{0,3}(`{3,}|~{3,})/;
 const HEADING = /^( {0,3})(#{1,6})(?=\s|$)/;
 
 /**
@@ -154,15 +154,6 @@ export function prose(text: string, minLevel: number): string {
       : line,
   );
   return out.join('\n').trim();
-}
-
-/** The fence that is open after `line`, given the one open before it (as src/course/prose.ts reads them). */
-function nextFence(line: string, open: string | null): string | null {
-  const f = FENCE.exec(line);
-  if (!f) return open;
-  const mark = f[1]!;
-  if (open === null) return mark;
-  return mark[0] === open[0] && mark.length >= open.length ? null : open;
 }
 
 /**

@@ -358,12 +358,7 @@ export class TutorSession {
   requestRun(fixOf?: string): void {
     const step = this.selectedStep();
     if (!step) return;
-    if (!stepUnlocked(this.plan, this.state, this.state.page, this.state.step)) {
-      const page = this.plan.pages[this.state.page]!;
-      const firstOpen = page.steps.findIndex((s) => !stepDone(this.state, s.id));
-      this.notice('ui:notice.locked', { n: firstOpen + 1 });
-      return;
-    }
+    if (this.refuseIfLocked(this.state.page, this.state.step)) return;
     if (step.quiz) {
       this.notice('ui:quiz.notice.noCheck', { count: this.selectedQuestionOptions() });
       return;
@@ -429,6 +424,14 @@ export class TutorSession {
     await this.check([stepId]);
   }
 
+  /** Tells the learner which step to finish first, when this one is still locked. */
+  private refuseIfLocked(pageIndex: number, stepIndex: number): boolean {
+    if (stepUnlocked(this.plan, this.state, pageIndex, stepIndex)) return false;
+    const firstOpen = this.plan.pages[pageIndex]!.steps.findIndex((s) => !stepDone(this.state, s.id));
+    this.notice('ui:notice.locked', { n: firstOpen + 1 });
+    return true;
+  }
+
   // --- quizzes ---
 
   /**
@@ -443,14 +446,11 @@ export class TutorSession {
     if (!step || !question || !question.options.includes(optionId)) return null;
     const pageIndex = this.deps.pages.findIndex((p) => p.steps.some((s) => s.id === stepId));
     const stepIndex = this.deps.pages[pageIndex]!.steps.findIndex((s) => s.id === stepId);
-    if (!stepUnlocked(this.plan, this.state, pageIndex, stepIndex)) {
-      const firstOpen = this.plan.pages[pageIndex]!.steps.findIndex((s) => !stepDone(this.state, s.id));
-      this.notice('ui:notice.locked', { n: firstOpen + 1 });
-      return null;
-    }
+    if (this.refuseIfLocked(pageIndex, stepIndex)) return null;
     const wasDone = stepDone(this.state, stepId);
     this.dispatch({ type: 'quiz-answer', stepId, questionId, optionId });
-    const correct = optionId === question.answer;
+    // The reducer judged the answer; read its verdict rather than judging twice.
+    const correct = this.state.facts[stepId]!.quiz!.last!.correct;
     const done = stepDone(this.state, stepId);
     if (!correct) {
       this.record((p) => p.recordAttempt(stepId));

@@ -1,21 +1,10 @@
 // A small lesson pack written into a temp folder, whose steps act on a scratch directory the
 // test owns (never on the machine's real /root or /usr/local/bin): it exercises the engine
 // end to end while the real chapter's pages are exercised on the lab server.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { coursePackWriter } from './course-pack.js';
 
 export function writeMiniCourse(courseDir: string, work: string): void {
-  const page = (name: string, steps: string, ko: string, en: string) => {
-    mkdirSync(join(courseDir, name), { recursive: true });
-    writeFileSync(join(courseDir, name, 'steps.yaml'), steps);
-    writeFileSync(join(courseDir, name, 'ko.md'), ko);
-    writeFileSync(join(courseDir, name, 'en.md'), en);
-  };
-  mkdirSync(courseDir, { recursive: true });
-  writeFileSync(
-    join(courseDir, 'course.yaml'),
-    `id: mini\nlanguages: [ko, en]\npages:\n  - 01-files\n  - 02-verify\n`,
-  );
+  const page = coursePackWriter(courseDir, 'mini', ['01-files', '02-verify']);
   page(
     '01-files',
     `page: files

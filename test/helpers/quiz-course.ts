@@ -3,8 +3,7 @@
 //
 // Page 1: logs-flow (a check that always passes, with 3 frames), webhook-quiz (3 questions),
 // after-quiz (a check that always passes). Page 2: final.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { coursePackWriter } from './course-pack.js';
 
 /** Diagram lines as written in the frames, for asserting they reach the screen intact. */
 export const DIAGRAM = {
@@ -257,14 +256,7 @@ kubelet은 API 서버의 클라이언트 인증서를 확인할까요?
 `;
 
 export function writeQuizCourse(courseDir: string): void {
-  const page = (name: string, steps: string, ko: string, en: string) => {
-    mkdirSync(join(courseDir, name), { recursive: true });
-    writeFileSync(join(courseDir, name, 'steps.yaml'), steps);
-    writeFileSync(join(courseDir, name, 'ko.md'), ko);
-    writeFileSync(join(courseDir, name, 'en.md'), en);
-  };
-  mkdirSync(courseDir, { recursive: true });
-  writeFileSync(join(courseDir, 'course.yaml'), 'id: quizzes\nlanguages: [ko, en]\npages:\n  - 01-learn\n  - 02-after\n');
+  const page = coursePackWriter(courseDir, 'quizzes', ['01-learn', '02-after']);
   page('01-learn', QUIZ_STEPS, QUIZ_KO, QUIZ_EN);
   page(
     '02-after',

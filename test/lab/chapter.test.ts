@@ -225,6 +225,8 @@ describe('every diagnostic of the chapter, caused on the lab and named by the tu
           expect(shown(session, e.step), `${e.step}: ${failingChecks(session, e.step)}\n${session.getState().facts[e.step]?.run?.text ?? ''}`).toEqual(
             expect.arrayContaining(e.diagnostics),
           );
+          // What a re-check diagnoses is a failing step, never a passed one with a warning.
+          if (e.by === 'check') expect(checksFail(session, e.step), `${e.step} should fail`).toBe(true);
         }
       } finally {
         await session.close();
@@ -247,51 +249,6 @@ async function checkStartUntil(session: TutorSession, until: () => boolean, seco
 
 describe('failures from the chapter, induced on the lab, named by the tutor', () => {
   const diagnostics = (session: TutorSession) => session.getState().facts['start']?.diagnostics ?? [];
-
-  it('H: the API server is down, and the controller-manager cannot reach it', async () => {
-    const session = newSession();
-    await session.start();
-    await onServer('systemctl stop kube-apiserver');
-    await checkStartUntil(session, () => diagnostics(session).includes('apiserver-unreachable'));
-    expect(status(session, 'start')).toBe('failed');
-    expect(diagnostics(session)).toContain('apiserver-unreachable');
-    await onServer('systemctl start kube-apiserver');
-    await checkStartUntil(session, () => status(session, 'start') === 'passed');
-    expect(status(session, 'start')).toBe('passed');
-    await session.close();
-  });
-
-  it('etcd is not running: the API server cannot reach 127.0.0.1:2379', async () => {
-    const session = newSession();
-    await session.start();
-    await onServer('systemctl stop etcd && systemctl restart kube-apiserver');
-    await checkStartUntil(session, () => diagnostics(session).includes('etcd-refused'));
-    expect(status(session, 'start')).toBe('failed');
-    expect(diagnostics(session)).toContain('etcd-refused');
-    await onServer('systemctl start etcd && systemctl restart kube-apiserver');
-    await checkStartUntil(session, () => status(session, 'start') === 'passed');
-    expect(status(session, 'start')).toBe('passed');
-    await session.close();
-  });
-
-  it('F: an unsubstituted ${ENCRYPTION_KEY} makes the API server exit', async () => {
-    const session = newSession();
-    await session.start();
-    const config = '/var/lib/kubernetes/encryption-config.yaml';
-    await onServer(`cp ${config} /root/encryption-config.good && sed -i 's/secret: .*/secret: $\\{ENCRYPTION_KEY}/' ${config} && systemctl restart kube-apiserver`);
-    try {
-      expect(await onServer(`grep secret: ${config}`)).toContain('${ENCRYPTION_KEY}');
-      await checkStartUntil(session, () => diagnostics(session).includes('encryption-key'));
-      expect(status(session, 'start')).toBe('failed');
-      expect(diagnostics(session)).toContain('encryption-key');
-    } finally {
-      // Put the good file back even when an assertion failed, so the next test starts from a working server.
-      await onServer(`mv /root/encryption-config.good ${config} && systemctl restart kube-apiserver`);
-    }
-    await checkStartUntil(session, () => status(session, 'start') === 'passed');
-    expect(status(session, 'start')).toBe('passed');
-    await session.close();
-  });
 
   it('A: without --service-cluster-ip-range the Service gets 10.0.0.1, and the offered fix repairs it', async () => {
     const session = newSession();

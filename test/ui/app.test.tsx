@@ -6,38 +6,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import stringWidth from 'string-width';
 import { afterEach, describe, expect, it } from 'vitest';
-import { describeResult } from '../../src/checks/describe.js';
-import { runBatch } from '../../src/checks/run.js';
 import { loadCourse } from '../../src/course/loader.js';
-import { toPageViews } from '../../src/course/view.js';
-import { createTranslator } from '../../src/i18n/index.js';
 import type { Lang } from '../../src/i18n/types.js';
-import { LocalExecutor } from '../../src/remote/local-executor.js';
-import { TutorSession, type ServerLink } from '../../src/tutor/session.js';
-import { App } from '../../src/ui/App.js';
+import type { ServerLink } from '../../src/tutor/session.js';
 import { KEY_BINDINGS } from '../../src/ui/keys.js';
-import { createMarkdownRenderer } from '../../src/ui/markdown.js';
-import { KEYS, renderAt, type Rendered } from '../helpers/ink.js';
+import { localServer, mountApp } from '../helpers/app.js';
+import { KEYS, type Rendered } from '../helpers/ink.js';
 import { writeMiniCourse } from '../helpers/mini-course.js';
 
-const translator = createTranslator();
 const dirs: string[] = [];
 const mounted: Rendered[] = [];
 afterEach(() => {
   for (const m of mounted.splice(0)) m.unmount();
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
-
-/** This machine as "the server": a real shell, no SSH (the SSH path has its own tests). */
-function localServer(connect: ServerLink['connect'] = async () => ({ ok: true })): ServerLink {
-  const executor = new LocalExecutor();
-  return {
-    label: 'root@local:22',
-    connect,
-    executor: () => executor,
-    close: async () => {},
-  };
-}
 
 /** `settle: false` returns before the session's first connect + check is done (for prompts). */
 async function mount(lang: Lang, columns: number, rows = 40, server: ServerLink = localServer(), settle = true) {
@@ -46,29 +28,7 @@ async function mount(lang: Lang, columns: number, rows = 40, server: ServerLink 
   const work = join(root, 'server');
   writeMiniCourse(join(root, 'course'), work);
   const course = loadCourse(join(root, 'course'));
-  const session = new TutorSession({
-    pages: course.pages.map((p) => ({ id: p.id, steps: p.steps })),
-    lang,
-    translate: (l) => translator.forLang(l),
-    server,
-    jumpbox: new LocalExecutor(),
-    runBatch: (e, items, probes) => runBatch(e, items, probes),
-    jumpboxDir: root,
-    serverDir: root,
-  });
-  const r = renderAt(
-    <App
-      session={session}
-      pagesIn={(l) => toPageViews(course, l)}
-      markdown={createMarkdownRenderer(false)}
-      color={false}
-      describe={describeResult}
-      changeTarget={async () => null}
-      size={{ columns, rows }}
-    />,
-    columns,
-    rows,
-  );
+  const { r, session } = mountApp(course, { lang, columns, rows, root, server });
   mounted.push(r);
   const started = session.start();
   if (settle) await started;

@@ -6,21 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import stringWidth from 'string-width';
 import { afterEach, describe, expect, it } from 'vitest';
-import { describeResult } from '../../src/checks/describe.js';
-import { runBatch } from '../../src/checks/run.js';
 import { loadCourse } from '../../src/course/loader.js';
 import { toPageViews } from '../../src/course/view.js';
-import { createTranslator } from '../../src/i18n/index.js';
 import type { Lang } from '../../src/i18n/types.js';
-import { LocalExecutor } from '../../src/remote/local-executor.js';
-import { TutorSession, type ServerLink } from '../../src/tutor/session.js';
-import { App } from '../../src/ui/App.js';
 import { KEY_BINDINGS } from '../../src/ui/keys.js';
-import { createMarkdownRenderer } from '../../src/ui/markdown.js';
-import { KEYS, renderAt, type Rendered } from '../helpers/ink.js';
+import { mountApp } from '../helpers/app.js';
+import { KEYS, type Rendered } from '../helpers/ink.js';
 import { DIAGRAM, writeQuizCourse } from '../helpers/quiz-course.js';
 
-const translator = createTranslator();
 const dirs: string[] = [];
 const mounted: Rendered[] = [];
 afterEach(() => {
@@ -60,40 +53,12 @@ const SAYS = {
   },
 } as const;
 
-function localServer(): ServerLink {
-  const executor = new LocalExecutor();
-  return { label: 'root@local:22', connect: async () => ({ ok: true }), executor: () => executor, close: async () => {} };
-}
-
 async function mount(lang: Lang, columns: number, rows = 50, frameIntervalMs = 60) {
   const root = mkdtempSync(join(tmpdir(), 'kthw-ui-quiz-'));
   dirs.push(root);
   writeQuizCourse(join(root, 'course'));
   const course = loadCourse(join(root, 'course'));
-  const session = new TutorSession({
-    pages: course.pages.map((p) => ({ id: p.id, steps: p.steps })),
-    lang,
-    translate: (l) => translator.forLang(l),
-    server: localServer(),
-    jumpbox: new LocalExecutor(),
-    runBatch: (e, items, probes) => runBatch(e, items, probes),
-    jumpboxDir: root,
-    serverDir: root,
-  });
-  const r = renderAt(
-    <App
-      session={session}
-      pagesIn={(l) => toPageViews(course, l)}
-      markdown={createMarkdownRenderer(false)}
-      color={false}
-      describe={describeResult}
-      changeTarget={async () => null}
-      size={{ columns, rows }}
-      frameIntervalMs={frameIntervalMs}
-    />,
-    columns,
-    rows,
-  );
+  const { r, session } = mountApp(course, { lang, columns, rows, root, frameIntervalMs });
   mounted.push(r);
   await session.start();
   const view = toPageViews(course, lang)[0]!;

@@ -97,7 +97,7 @@ export async function runController(kind: ControllerKind, argv: readonly string[
 
   const port = Number(flag('secure-port') ?? DEFAULT_PORT[kind]);
   const bind = flag('bind-address') ?? '0.0.0.0';
-  const server = await serveHealth(kind, bind, port, log);
+  const server = await serveHealth(bind, port, log);
   const sockets = trackSockets(server);
   const stopping = { value: false };
   let renewTimer: NodeJS.Timeout | undefined;
@@ -152,7 +152,7 @@ function readSchedulerConfig(path: string, fail: (m: string) => never): { kubeco
   return result;
 }
 
-async function serveHealth(kind: ControllerKind, bind: string, port: number, log: Logger): Promise<https.Server> {
+async function serveHealth(bind: string, port: number, log: Logger): Promise<https.Server> {
   const pair = selfSignedCert(`localhost@${Math.floor(Date.now() / 1000)}`);
   const server = https.createServer({ cert: pair.cert, key: pair.key }, (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -188,7 +188,6 @@ async function serveHealth(kind: ControllerKind, bind: string, port: number, log
   }
   log.info('tlsconfig.go:243', `"Starting DynamicServingCertificateController"`);
   log.info('secure_serving.go:213', `Serving securely on [::]:${actual}`);
-  void kind;
   return server;
 }
 
@@ -303,4 +302,3 @@ function statusText(res: { status: number; body: string }): string {
   }
 }
 
-export const controllerDefaults = { DEFAULT_PORT };

@@ -148,17 +148,20 @@ async function waitForEtcd(etcd: EtcdClient, log: Logger, timeoutMs: number, fai
   }
 }
 
+/** Create-if-absent in one etcd transaction: an object already there (a later start) is a 409. */
+async function createIfAbsent(storage: Storage, r: ResourceType, namespace: string | undefined, obj: KubeObject): Promise<boolean> {
+  try {
+    await storage.create(r, namespace, obj);
+    return true;
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 409) return false;
+    throw err;
+  }
+}
+
 /** Namespaces and default RBAC, created once and kept across restarts (they live in etcd). */
 async function bootstrap(storage: Storage, log: Logger): Promise<void> {
-  const ensure = async (r: ResourceType, namespace: string | undefined, obj: KubeObject) => {
-    if (await storage.find(r, namespace, obj.metadata.name!)) return false;
-    try {
-      await storage.create(r, namespace, obj);
-    } catch (err) {
-      if (!(err instanceof ApiError && err.code === 409)) throw err;
-    }
-    return true;
-  };
+  const ensure = (r: ResourceType, namespace: string | undefined, obj: KubeObject) => createIfAbsent(storage, r, namespace, obj);
   for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
     await ensure(kindOf('Namespace'), undefined, {
       apiVersion: 'v1',
@@ -210,11 +213,7 @@ async function reconcileKubernetesService(storage: Storage, cidr: string, advert
       },
     };
     await assignClusterIp(storage, cidr, obj);
-    try {
-      await storage.create(svc, 'default', obj);
-    } catch (err) {
-      if (!(err instanceof ApiError && err.code === 409)) throw err;
-    }
+    await createIfAbsent(storage, svc, 'default', obj);
   } else {
     const ip = (existing.spec as { clusterIP?: string }).clusterIP ?? '';
     if (ip && !inCidr(ip, cidr)) {
@@ -225,16 +224,12 @@ async function reconcileKubernetesService(storage: Storage, cidr: string, advert
   const subsets = [{ addresses: [{ ip: advertise }], ports: [{ name: 'https', port, protocol: 'TCP' }] }];
   const current = await storage.find(ep, 'default', 'kubernetes');
   if (!current) {
-    try {
-      await storage.create(ep, 'default', {
-        apiVersion: 'v1',
-        kind: 'Endpoints',
-        metadata: { name: 'kubernetes', namespace: 'default', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
-        subsets,
-      });
-    } catch (err) {
-      if (!(err instanceof ApiError && err.code === 409)) throw err;
-    }
+    await createIfAbsent(storage, ep, 'default', {
+      apiVersion: 'v1',
+      kind: 'Endpoints',
+      metadata: { name: 'kubernetes', namespace: 'default', labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
+      subsets,
+    });
   } else if (JSON.stringify(current.subsets) !== JSON.stringify(subsets)) {
     await storage.update(ep, 'default', 'kubernetes', { ...current, subsets });
   }

@@ -7,7 +7,7 @@ import type { EtcdClient } from './etcd.js';
 import { apiGroupNames, groupVersionsOf, openApiDocument, openApiIndex } from './openapi.js';
 import { authorize, forbiddenMessage, type Attributes, type BindingLike, type Policy, type RoleLike, type UserInfo } from './rbac.js';
 import { findResource, groupVersion, RESOURCES, tableFor, type KubeObject, type ResourceType } from './resources.js';
-import { ApiError, mergePatch, notFound, qualified, type Storage } from './storage.js';
+import { ApiError, mergePatch, type Storage } from './storage.js';
 
 export interface ApiContext {
   storage: Storage;
@@ -404,4 +404,3 @@ export function matchesSelector(obj: KubeObject, selector: string | null): boole
   });
 }
 
-export { notFound, qualified };

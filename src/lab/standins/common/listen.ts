@@ -1,7 +1,7 @@
 // Listening the way a Go server does: a wildcard bind address becomes one dual-stack socket, which
 // `ss -tlp` shows as `*:6443` (the chapter's verification page reads exactly that). Errors come
 // back in Go's words for the journal.
-import type { Server } from 'node:net';
+import type { Server, Socket } from 'node:net';
 
 export class ListenError extends Error {}
 
@@ -29,7 +29,7 @@ export function listenLikeGo(server: Server, bind: string, port: number): Promis
  * controllers, or a TLS handshake still in flight) destroyed. server.close() alone waits for
  * keep-alive clients to leave, which they never do, and systemd would wait 90 s before SIGKILL.
  */
-export function closeNow(server: Server, sockets: Set<import('node:net').Socket>): Promise<void> {
+export function closeNow(server: Server, sockets: Set<Socket>): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve());
     for (const s of sockets) s.destroy();
@@ -37,9 +37,9 @@ export function closeNow(server: Server, sockets: Set<import('node:net').Socket>
 }
 
 /** The set of open sockets of `server` (TCP level, so connections still in TLS handshake count). */
-export function trackSockets(server: Server): Set<import('node:net').Socket> {
-  const sockets = new Set<import('node:net').Socket>();
-  server.on('connection', (socket: import('node:net').Socket) => {
+export function trackSockets(server: Server): Set<Socket> {
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
