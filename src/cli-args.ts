@@ -1,5 +1,5 @@
 // Command-line parsing: pure, so every flag and every error message is unit-tested.
-import type { Lang } from './i18n/types.js';
+import type { Lang, Translate } from './i18n/types.js';
 import { parseTargetSpec, type TargetSpec } from './remote/ssh-config.js';
 
 export type Command =
@@ -15,10 +15,20 @@ export type Command =
   | { kind: 'help' }
   | { kind: 'version' };
 
+/**
+ * The server as the learner named it (`--target`, first run, `t`, saved settings), parsed once.
+ * `typed` is what is shown, saved and resolved again (an ssh_config alias keeps its Host block);
+ * the resolved address and the progress key come from resolving it (compose.ts openTarget).
+ */
+export interface TargetChoice {
+  typed: string;
+  spec: TargetSpec;
+}
+
 export interface CliOptions {
   command: Command;
   lang?: Lang;
-  target?: string;
+  target?: TargetChoice;
   /** The learner's KTHW folder on the jumpbox (where `downloads/`, `units/`, `configs/` are). */
   workdir?: string;
   /** Another lesson pack (course folder), e.g. for tests or a study group's own pages. */
@@ -30,6 +40,13 @@ export interface CliOptions {
 }
 
 export class UsageError extends Error {}
+
+/** Not a target. People see it as `ui:target.invalid` in their language (one message everywhere). */
+export class TargetError extends UsageError {
+  constructor(readonly value: string) {
+    super(`"${value}" is not a target: write [user@]host[:port], e.g. root@server`);
+  }
+}
 
 const VALUE_FLAGS = new Set(['--lang', '--target', '--page', '--workdir', '--lessons', '--ssh-config', '--downloads', '--out']);
 const SWITCHES = ['--json', '--help', '--version', '--yes', '--lab', '--purge'];
@@ -70,10 +87,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     options.lang = lang;
   }
   const target = values.get('--target');
-  if (target !== undefined) {
-    parseTarget(target); // validate early, with the same message the app shows
-    options.target = target;
-  }
+  if (target !== undefined) options.target = parseTarget(target);
   if (values.has('--workdir')) options.workdir = values.get('--workdir')!;
   if (values.has('--lessons')) options.lessons = values.get('--lessons')!;
   if (values.has('--ssh-config')) options.sshConfig = values.get('--ssh-config')!;
@@ -135,11 +149,38 @@ function parsePage(text: string): number {
   return n;
 }
 
-/** `user@host[:port]` as ssh users write it (parsed by the SSH layer), or a usage error. */
-export function parseTarget(text: string): TargetSpec {
-  const spec = parseTargetSpec(text.trim());
-  if (!spec) throw new UsageError(`"${text}" is not a target: write user@host[:port], e.g. root@server`);
-  return spec;
+/**
+ * The one target parser (argv, first run, `t`, saved settings): `[user@]host[:port]` as ssh users
+ * write it (parsed by the SSH layer), or a TargetError.
+ */
+export function parseTarget(text: string): TargetChoice {
+  const typed = text.trim();
+  const spec = parseTargetSpec(typed);
+  if (!spec) throw new TargetError(text);
+  return { typed, spec };
+}
+
+/** The one way a target that does not parse is told, wherever it was typed (other errors as they are). */
+export function targetProblem(err: unknown, t: Translate): string {
+  return err instanceof TargetError ? t('ui:target.invalid', { value: err.value }) : (err as Error).message;
+}
+
+/** parseTarget for forms: the target, or the problem in `t`'s language. */
+export function parseTargetIn(value: string, t: Translate): { ok: true; target: TargetChoice } | { ok: false; problem: string } {
+  try {
+    return { ok: true, target: parseTarget(value) };
+  } catch (err) {
+    return { ok: false, problem: targetProblem(err, t) };
+  }
+}
+
+/** `--lang` as written in argv, for messages about argv itself (it may not parse as a whole). */
+export function langInArgv(argv: readonly string[]): Lang | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const value = argv[i] === '--lang' ? argv[i + 1] : argv[i]!.startsWith('--lang=') ? argv[i]!.slice('--lang='.length) : undefined;
+    if (value === 'ko' || value === 'en') return value;
+  }
+  return undefined;
 }
 
 export const HELP_TEXT = `kthw-tutor — Kubernetes the Hard Way, chapter 8, step by step, checked on your server
@@ -161,7 +202,7 @@ Usage:
 
 Options:
   --lang ko|en             language (default: from LANG / LC_ALL)
-  --target user@host[:port]  the server to check (default: root@server, as ~/.ssh/config resolves it)
+  --target [user@]host[:port]  the server to check (default: root@server, as ~/.ssh/config resolves it)
   --workdir DIR            your kubernetes-the-hard-way folder on the jumpbox
                            (default: ~/kubernetes-the-hard-way)
   --lessons DIR            use another lesson pack (a folder with course.yaml)

@@ -5,10 +5,22 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Box, render } from 'ink';
 import { useState } from 'react';
-import { HELP_TEXT, parseArgs, parseTarget, UsageError, type CliOptions } from './cli-args.js';
+import {
+  HELP_TEXT,
+  langInArgv,
+  parseArgs,
+  parseTarget,
+  parseTargetIn,
+  TargetError,
+  targetProblem,
+  UsageError,
+  type CliOptions,
+  type TargetChoice,
+} from './cli-args.js';
 import { buildCheckReport, formatCheckReport } from './commands/check-report.js';
 import { renderPlainCourse } from './commands/plain.js';
 import { createRuntime, createSession, openTarget, type Runtime } from './compose.js';
+import { createTranslator } from './i18n/index.js';
 import { runLab } from './commands/lab.js';
 import { renderChapterMarkdown } from './export/markdown.js';
 import { detectLang } from './i18n/detect.js';
@@ -33,6 +45,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   try {
     options = parseArgs(argv);
   } catch (err) {
+    if (err instanceof TargetError) {
+      const t = createTranslator().forLang(langInArgv(argv) ?? detectLang(env));
+      process.stderr.write(`kthw-tutor: ${targetProblem(err, t)}\n`);
+      return 2;
+    }
     if (err instanceof UsageError) {
       process.stderr.write(`kthw-tutor: ${err.message}\n`);
       return 2;
@@ -60,8 +77,16 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   const warn = (m: string) => process.stderr.write(`kthw-tutor: ${m}\n`);
   const settings = readSettings(runtime.stateDir, warn);
   const lang: Lang = options.lang ?? settings?.lang ?? detectLang(env);
+  let saved: TargetChoice | undefined;
+  if (settings?.target !== undefined) {
+    try {
+      saved = parseTarget(settings.target);
+    } catch (err) {
+      warn(`${targetProblem(err, runtime.translator.forLang(lang))} (saved in ${runtime.stateDir}/settings.json; ignored)`);
+    }
+  }
   // The lab's server is always `server` in the lab's ssh_config; a saved target is for the real one.
-  const target = options.lab ? undefined : (options.target ?? settings?.target);
+  const target = options.lab ? undefined : (options.target ?? saved);
   const color = !env.NO_COLOR && !!process.stdout.isTTY;
 
   switch (options.command.kind) {
@@ -87,7 +112,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
         return 0;
       }
       const firstRun = settings === null && options.lang === undefined && options.target === undefined && !options.lab;
-      return runTui(runtime, { lang, target, firstRun, color, savedTarget: options.lab ? settings?.target : undefined });
+      return runTui(runtime, { lang, target, firstRun, color, lab: !!options.lab, savedTarget: saved });
     }
   }
 }
@@ -102,7 +127,7 @@ function pageExists(runtime: Runtime, page: number | undefined): boolean {
 
 async function runCheck(
   runtime: Runtime,
-  target: string | undefined,
+  target: TargetChoice | undefined,
   lang: Lang,
   command: { page?: number; json: boolean },
 ): Promise<number> {
@@ -137,7 +162,7 @@ async function runCheck(
 
 async function runReset(
   runtime: Runtime,
-  target: string | undefined,
+  target: TargetChoice | undefined,
   lang: Lang,
   command: { page?: number; yes: boolean },
 ): Promise<number> {
@@ -196,15 +221,23 @@ async function runExport(runtime: Runtime, lang: Lang, out: string | undefined):
 
 async function runTui(
   runtime: Runtime,
-  start: { lang: Lang; target: string | undefined; firstRun: boolean; color: boolean; savedTarget?: string | undefined },
+  start: {
+    lang: Lang;
+    target: TargetChoice | undefined;
+    firstRun: boolean;
+    color: boolean;
+    /** On the lab the server is the lab's `server`: `t` may switch it, but the saved target stays. */
+    lab: boolean;
+    savedTarget: TargetChoice | undefined;
+  },
 ): Promise<number> {
   const markdown = createMarkdownRenderer(start.color);
   let session: TutorSession | null = null;
-  // In lab mode the learner's saved target (their real server) is kept as it was.
-  let currentTarget = start.target ?? start.savedTarget;
+  // What is saved as the learner's server: as they typed it, and never the lab's.
+  let savedTarget = start.lab ? start.savedTarget : (start.target ?? start.savedTarget);
 
-  const begin = (lang: Lang, targetText: string | undefined): TutorSession => {
-    const opened = openTarget(runtime, targetText);
+  const begin = (lang: Lang, target: TargetChoice | undefined): TutorSession => {
+    const opened = openTarget(runtime, target);
     const s = createSession(runtime, opened, lang);
     if (opened.notice) {
       s.dispatch({
@@ -212,21 +245,29 @@ async function runTui(
         text: s.t('ui:notice.progressCorrupt', { reason: opened.notice.reason, movedTo: opened.notice.movedTo }),
       });
     }
-    if (targetText !== undefined) currentTarget = targetText;
     void s.start();
     return s;
   };
 
   const changeTarget = async (value: string): Promise<string | null> => {
+    const t = session!.t;
     try {
-      parseTarget(value);
-      const opened = openTarget(runtime, value);
-      writeSettings(runtime.stateDir, { lang: session!.getState().lang, target: value });
-      currentTarget = value;
-      await session!.retarget(opened.link, opened.progress, opened.progress.passedSteps(), opened.progress.passedQuestions());
+      const choice = parseTarget(value);
+      const opened = openTarget(runtime, choice);
+      if (!start.lab) {
+        savedTarget = choice;
+        writeSettings(runtime.stateDir, { lang: session!.getState().lang, target: choice.typed });
+      }
+      await session!.retarget({
+        server: opened.link,
+        typed: opened.typed,
+        progress: opened.progress,
+        passedBefore: opened.progress.passedSteps(),
+        quizPassed: opened.progress.passedQuestions(),
+      });
       return null;
     } catch (err) {
-      return (err as Error).message;
+      return targetProblem(err, t);
     }
   };
 
@@ -238,18 +279,12 @@ async function runTui(
         <Box>
           <FirstRun
             defaultLang={start.lang}
-            defaultTarget={start.target ?? DEFAULT_TARGET}
+            defaultTarget={start.target?.typed ?? DEFAULT_TARGET}
             translate={(l) => runtime.translator.forLang(l)}
-            validateTarget={(v) => {
-              try {
-                parseTarget(v);
-                return null;
-              } catch (err) {
-                return (err as Error).message;
-              }
-            }}
+            parseTarget={parseTargetIn}
             onDone={({ lang, target }) => {
-              writeSettings(runtime.stateDir, { lang, target });
+              savedTarget = target;
+              writeSettings(runtime.stateDir, { lang, target: target.typed });
               setCurrent(begin(lang, target));
             }}
             onQuit={() => instance.unmount()}
@@ -276,7 +311,7 @@ async function runTui(
   const last = session as TutorSession | null;
   if (last) {
     // Remember the language the learner ended with, and the target as they wrote it.
-    writeSettings(runtime.stateDir, { lang: last.getState().lang, ...(currentTarget ? { target: currentTarget } : {}) });
+    writeSettings(runtime.stateDir, { lang: last.getState().lang, ...(savedTarget ? { target: savedTarget.typed } : {}) });
     await last.close();
   }
   await runtime.pool.closeAll();

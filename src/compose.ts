@@ -12,7 +12,8 @@ import { LocalExecutor } from './remote/local-executor.js';
 import { ConnectionPool } from './remote/pool.js';
 import { SshServerLink } from './remote/server-link.js';
 import { resolveUserTarget } from './remote/ssh-config-fs.js';
-import { parseTargetSpec, targetKey } from './remote/ssh-config.js';
+import { DEFAULT_HOST, targetKey } from './remote/ssh-config.js';
+import type { TargetChoice } from './cli-args.js';
 import { labLayout } from './lab/layout.js';
 import { stateDir } from './progress/paths.js';
 import { cleanStaleTemps, ProgressStore, type CorruptNotice } from './progress/store.js';
@@ -66,18 +67,19 @@ export function createRuntime(options: {
 }
 
 export interface OpenedTarget {
+  /** As the learner typed it: shown in the `t` form and resolved again from it. */
+  typed: string;
   link: SshServerLink;
   progress: ProgressStore;
   notice: CorruptNotice | null;
 }
 
-/** Resolves `user@host[:port]` (or the default `server`) like ssh, with its progress record. */
-export function openTarget(runtime: Runtime, text: string | undefined): OpenedTarget {
-  const spec = text === undefined ? 'server' : parseTargetSpec(text);
-  if (spec === undefined) throw new Error(`"${text}" is not a target: write user@host[:port], e.g. root@server`);
+/** Resolves a parsed target (or the default `server`) like ssh, with its progress record. */
+export function openTarget(runtime: Runtime, choice: TargetChoice | undefined): OpenedTarget {
+  const { typed, spec } = choice ?? { typed: DEFAULT_HOST, spec: { host: DEFAULT_HOST } };
   const target = resolveUserTarget(spec, runtime.env, runtime.sshConfig);
   const progress = new ProgressStore(join(runtime.stateDir, 'progress'), targetKey(target));
-  return { link: new SshServerLink(runtime.pool, target), progress, notice: progress.notice };
+  return { typed, link: new SshServerLink(runtime.pool, target), progress, notice: progress.notice };
 }
 
 export function createSession(runtime: Runtime, opened: OpenedTarget, lang: Lang): TutorSession {
@@ -86,6 +88,7 @@ export function createSession(runtime: Runtime, opened: OpenedTarget, lang: Lang
     lang,
     translate: (l) => runtime.translator.forLang(l),
     server: opened.link,
+    targetTyped: opened.typed,
     // Jumpbox checks, like the chapter's jumpbox commands, work in the learner's KTHW folder
     // (the final curl names `ca.crt` relative to it).
     jumpbox: new LocalExecutor({ env: runtime.jumpboxEnv, cwd: runtime.workdir }),

@@ -27,6 +27,12 @@ export interface CheckResult {
   error?: string;
 }
 
+/**
+ * A check as a batch measured it. The batch runs where it was sent and does not decide `where`:
+ * whoever built the batch resolved it once (check's own, else its step's) and adds it by id.
+ */
+export type MeasuredCheck = Omit<CheckResult, 'where'>;
+
 export interface ProbeResult {
   /** e.g. "journal:kube-apiserver" */
   probeId: string;

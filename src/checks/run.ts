@@ -5,7 +5,7 @@ import { compileBatch, type BatchItem, type BatchProbe } from './compile.js';
 import { KINDS } from './kinds/index.js';
 import type { SharedFacts } from './kinds/types.js';
 import { parseFrames } from './parse/frames.js';
-import type { CheckResult, ProbeResult } from './result.js';
+import type { MeasuredCheck, ProbeResult } from './result.js';
 import type { CheckSpec } from './spec.js';
 
 /** Evidence kept per check in results (and shown on screen). */
@@ -17,7 +17,8 @@ export interface BatchOptions {
 }
 
 export interface RunBatchResult {
-  checks: CheckResult[];
+  /** One per item, carrying the item's id (results are matched by id, not by position). */
+  checks: MeasuredCheck[];
   probes: ProbeResult[];
   elapsedMs: number;
 }
@@ -39,11 +40,10 @@ function subjectOf(spec: CheckSpec): string {
   }
 }
 
-function errorResult(item: BatchItem, error: string, evidence = ''): CheckResult {
+function errorResult(item: BatchItem, error: string, evidence = ''): MeasuredCheck {
   return {
     checkId: item.id,
     kind: item.spec.kind,
-    where: item.spec.where ?? 'server',
     subject: subjectOf(item.spec),
     status: 'error',
     findings: [],
@@ -82,7 +82,7 @@ export async function runBatch(
 
   const frames = parseFrames(output, nonce);
   const shared: SharedFacts = { ...(frames.shared.ss !== undefined ? { ss: frames.shared.ss } : {}) };
-  const checks = items.map((item, index): CheckResult => {
+  const checks = items.map((item, index): MeasuredCheck => {
     const frame = frames.checks.get(index);
     const fields = Object.fromEntries(Object.entries(frame?.fields ?? {}).map(([k, v]) => [k, sanitizeTerminal(v)]));
     const evidence = Object.entries(fields)
@@ -95,7 +95,6 @@ export async function runBatch(
     return {
       checkId: item.id,
       kind: item.spec.kind,
-      where: item.spec.where ?? 'server',
       subject: e.subject,
       status: e.status,
       findings: e.findings,
@@ -115,7 +114,7 @@ export async function runEachSeparately(
   options: BatchOptions = {},
 ): Promise<RunBatchResult> {
   const started = performance.now();
-  const checks: CheckResult[] = [];
+  const checks: MeasuredCheck[] = [];
   for (const item of items) checks.push(...(await runBatch(executor, [item], [], options)).checks);
   const probeResults: ProbeResult[] = [];
   for (const p of probes) probeResults.push(...(await runBatch(executor, [], [p], options)).probes);

@@ -114,8 +114,16 @@ export function formatCheckReport(
       }
     }
   }
-  const c = report.counts;
   out.push('');
-  out.push(`${c.passed} passed, ${c.failed} failed, ${c.unavailable} unavailable${c.quiz > 0 ? `, ${c.quiz} quiz${c.quiz === 1 ? '' : 'zes'} to answer in the app` : ''}`);
+  out.push(summaryLine(report.counts, t));
   return out.join('\n') + '\n';
+}
+
+/** `N passed, N failed, N unavailable` in the report's language; locked and quiz steps when there are any. */
+export function summaryLine(c: CheckReport['counts'], t: Translate): string {
+  return [
+    t('ui:checkReport.summary', { passed: c.passed, failed: c.failed, unavailable: c.unavailable }),
+    c.locked > 0 ? t('ui:checkReport.locked', { count: c.locked }) : '',
+    c.quiz > 0 ? t('ui:checkReport.quiz', { count: c.quiz }) : '',
+  ].join('');
 }

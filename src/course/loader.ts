@@ -10,7 +10,7 @@ import type { CheckSpec } from '../checks/spec.js';
 import type { Lang } from '../i18n/types.js';
 import { parseProse, type PageProse } from './prose.js';
 import { hasPath, lineForPath, parseYamlSource, type YamlSource } from './positions.js';
-import { Course, PageSteps, type Step } from './schema.js';
+import { Course, PageSteps, probeId, type Step } from './schema.js';
 
 export interface LessonProblem {
   /** Path relative to the lesson pack's folder, e.g. "01-distribute/steps.yaml". */
@@ -222,8 +222,10 @@ function crossCheckSteps(
         report(file, at('quiz', i, 'options', q.options.lastIndexOf(o)), `option "${o}" is listed twice in question ${q.id} of step ${step.id}`),
       ),
     );
-    const journals = step.probes.map((p) => p.journal);
-    duplicates(journals).forEach((j) => report(file, at('probes', journals.lastIndexOf(j)), `the journal of ${j} is probed twice in step ${step.id}`));
+    const probeIds = step.probes.map(probeId);
+    duplicates(probeIds).forEach((j) => report(file, at('probes', probeIds.lastIndexOf(j)), `${j} is probed twice in step ${step.id}`));
+    const journals = step.probes.flatMap((p) => ('journal' in p ? [p.journal] : []));
+    const diagnosticIds = step.diagnostics.map((d) => d.id);
 
     step.diagnostics.forEach((d, k) => {
       const w = d.when;
@@ -233,6 +235,14 @@ function crossCheckSteps(
       if (w.journal !== undefined && !journals.includes(w.journal.unit)) {
         report(file, at('diagnostics', k, 'when', 'journal', 'unit'), `diagnostic ${d.id} reads the journal of ${w.journal.unit}, but step ${step.id} has no probe for it (add - journal: ${w.journal.unit} to probes)`);
       }
+      if (w.port !== undefined && !probeIds.includes(`port:${w.port.port}`)) {
+        report(file, at('diagnostics', k, 'when', 'port'), `diagnostic ${d.id} reads port ${w.port.port}, but step ${step.id} has no probe for it (add - port: ${w.port.port} to probes)`);
+      }
+      (d.supersedes ?? []).forEach((other, m) => {
+        if (other === d.id || !diagnosticIds.includes(other)) {
+          report(file, at('diagnostics', k, 'supersedes', m), `diagnostic ${d.id} supersedes "${other}", which is not another diagnostic of step ${step.id}`);
+        }
+      });
       if ((w.exit !== undefined || w.output !== undefined) && step.run.length === 0) {
         report(file, at('diagnostics', k, 'when'), `diagnostic ${d.id} looks at the run's exit or output, but step ${step.id} runs nothing, so it could never fire`);
       }

@@ -6,15 +6,30 @@ import { CheckSpec, TextMatch, Where } from '../checks/spec.js';
 
 const Id = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'ids are lower-case letters, digits and dashes');
 
-/** Evidence gathered when a step is checked, read-only, for diagnostics (e.g. a unit's journal). */
-export const Probe = z
+/**
+ * Evidence gathered when a step is checked, read-only, for diagnostics: a unit's journal (only
+ * the lines of its current run), or whether anything listens on a TCP port.
+ */
+const JournalProbe = z
   .object({
     journal: z.string().regex(/^[A-Za-z0-9@._:-]+$/),
     lines: z.number().int().min(1).max(500).default(40),
     where: Where.default('server'),
   })
   .strict();
+const PortProbe = z
+  .object({
+    port: z.number().int().min(1).max(65535),
+    where: Where.default('server'),
+  })
+  .strict();
+export const Probe = z.union([JournalProbe, PortProbe]);
 export type Probe = z.infer<typeof Probe>;
+
+/** The id a probe's result is known by: "journal:<unit>" or "port:<n>". */
+export function probeId(p: Probe): string {
+  return 'journal' in p ? `journal:${p.journal}` : `port:${p.port}`;
+}
 
 /**
  * A diagnostic names a cause the learner can act on. It is shown only when ALL of its `when`
@@ -33,13 +48,23 @@ export const Diagnostic = z
         exit: z.number().int().optional(),
         /** The step's command output (stdout + stderr) matches this. */
         output: TextMatch.optional(),
-        /** A probed journal (unit name) contains a matching line. */
+        /** A probed journal (unit name) contains a matching line of the unit's current run. */
         journal: z.object({ unit: z.string(), match: TextMatch }).strict().optional(),
+        /**
+         * A probed port is (or is not) listening, as measured in the same batch: a diagnostic that
+         * says "the API server is unreachable" must not fire while 6443 answers.
+         */
+        port: z.object({ port: z.number().int().min(1).max(65535), listening: z.boolean() }).strict().optional(),
       })
       .strict()
       .refine((w) => Object.values(w).some((v) => v !== undefined), {
         message: 'a diagnostic needs at least one condition in `when`',
       }),
+    /**
+     * Diagnostics of the same step this one explains better: when this one fires, they are not
+     * shown (one error text can match a broader pattern, e.g. a certificate's purpose vs its CA).
+     */
+    supersedes: z.array(Id).optional(),
     /** Commands that repair the cause; shown and confirmed like any other command. */
     fix: z.array(z.string().min(1)).optional(),
   })

@@ -29,10 +29,26 @@ function holds(d: Diagnostic, ev: Evidence): boolean {
     const probe = ev.probes.find((p) => p.probeId === `journal:${w.journal!.unit}`);
     if (!probe || !textMatches(w.journal.match, probe.text)) return false;
   }
+  if (w.port !== undefined) {
+    // Not measured (no probe result, or no `ss`): unknown never confirms a diagnosis.
+    const listening = portListening(ev.probes.find((p) => p.probeId === `port:${w.port!.port}`));
+    if (listening === undefined || listening !== w.port.listening) return false;
+  }
   return true;
 }
 
-/** Ids of the diagnostics whose every condition holds, in the order the lesson lists them. */
+/** A port probe's answer: the `ss -Htln` lines of that port (none: nothing listens). */
+function portListening(probe: ProbeResult | undefined): boolean | undefined {
+  if (!probe || probe.text.includes('@@missing')) return undefined;
+  return probe.text.split('\n').some((l) => /^LISTEN\s/.test(l.trim()));
+}
+
+/**
+ * Ids of the diagnostics whose every condition holds, in the order the lesson lists them, minus
+ * those superseded by another that holds.
+ */
 export function matchDiagnostics(diagnostics: readonly Diagnostic[], ev: Evidence): string[] {
-  return diagnostics.filter((d) => holds(d, ev)).map((d) => d.id);
+  const fired = diagnostics.filter((d) => holds(d, ev));
+  const superseded = new Set(fired.flatMap((d) => d.supersedes ?? []));
+  return fired.filter((d) => !superseded.has(d.id)).map((d) => d.id);
 }

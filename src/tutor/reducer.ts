@@ -20,6 +20,8 @@ export type Action =
   | { type: 'connection'; connection: ConnectionState }
   | { type: 'open-page'; page: number }
   | { type: 'select-step'; delta: number }
+  /** Select the page's first step that is not done (after a check told us more than we knew). */
+  | { type: 'select-open-step' }
   | { type: 'scroll'; delta: number; max?: number }
   | { type: 'scroll-to'; line: number }
   | { type: 'overlay'; overlay: Overlay }
@@ -65,6 +67,10 @@ export function reduce(plan: CoursePlan, state: TutorState, action: Action): Tut
       const step = Math.max(0, Math.min(count - 1, state.step + action.delta));
       // A diagram plays for the step being read; moving on stops it.
       return { ...state, step, playing: step === state.step ? state.playing : null };
+    }
+    case 'select-open-step': {
+      const step = firstOpenStep(plan, state, state.page);
+      return step === state.step ? state : { ...state, step, playing: null };
     }
     case 'scroll': {
       const max = action.max ?? Number.MAX_SAFE_INTEGER;

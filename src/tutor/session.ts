@@ -1,8 +1,8 @@
 // A tutor session: holds the state, performs the effects (checks, runs, progress) and reports
 // back through the pure reducer. The Ink app subscribes to it; tests drive it directly.
-import type { CheckResult, ProbeResult } from '../checks/result.js';
+import type { CheckResult, MeasuredCheck, ProbeResult } from '../checks/result.js';
 import type { CheckSpec, Where } from '../checks/spec.js';
-import type { Probe, Step } from '../course/schema.js';
+import { probeId, type Probe, type Step } from '../course/schema.js';
 import type { Lang, Translate } from '../i18n/types.js';
 import type { Executor } from '../remote/executor.js';
 import type { HostKeyQuestion, ConnectPrompts as Prompts, LinkOutcome as ConnectOutcome } from '../remote/server-link.js';
@@ -56,18 +56,23 @@ export interface QuizOutcome {
   stepDone: boolean;
 }
 
-/** Runs a batch of checks with their probes in ONE exec on one executor. */
+/**
+ * Runs a batch of checks with their probes in ONE exec on one executor. Each result carries its
+ * item's id; the session matches results to checks by that id.
+ */
 export type BatchRunner = (
   executor: Executor,
   items: Array<{ id: string; spec: CheckSpec }>,
   probes: Array<{ id: string; probe: Probe }>,
-) => Promise<{ checks: CheckResult[]; probes: ProbeResult[] }>;
+) => Promise<{ checks: MeasuredCheck[]; probes: ProbeResult[] }>;
 
 export interface SessionDeps {
   pages: SessionPage[];
   lang: Lang;
   translate: (lang: Lang) => Translate;
   server: ServerLink;
+  /** The server as the learner typed it (an ssh_config alias stays an alias); default: its label. */
+  targetTyped?: string;
   jumpbox: Executor;
   runBatch: BatchRunner;
   progress?: ProgressSink;
@@ -210,32 +215,36 @@ export class TutorSession {
     this.dispatch({ type: 'check-start', stepIds: steps.map((s) => s.id) });
     const started = Date.now();
 
-    type Item = { key: string; stepId: string; id: string; spec: CheckSpec };
+    // `where` is resolved here, once per check (its own, else its step's), and travels with the
+    // result; results come back keyed by `key`, never matched by position.
+    type Item = { key: string; stepId: string; id: string; spec: CheckSpec; where: Where };
     const byWhere: Record<Where, { items: Item[]; probes: Array<{ id: string; probe: Probe; stepId: string }> }> = {
       jumpbox: { items: [], probes: [] },
       server: { items: [], probes: [] },
     };
+    const itemsByStep = new Map<string, Item[]>();
     for (const step of steps) {
-      step.checks.forEach((spec, i) => {
-        const where = spec.where ?? step.where;
+      const own: Item[] = step.checks.map((spec, i) => {
         const id = checkId(spec, i);
-        byWhere[where].items.push({ key: `${step.id}/${id}`, stepId: step.id, id, spec });
+        return { key: `${step.id}/${id}`, stepId: step.id, id, spec, where: spec.where ?? step.where };
       });
+      itemsByStep.set(step.id, own);
+      for (const item of own) byWhere[item.where].items.push(item);
       for (const probe of step.probes) {
-        byWhere[probe.where].probes.push({ id: `journal:${probe.journal}`, probe, stepId: step.id });
+        byWhere[probe.where].probes.push({ id: probeId(probe), probe, stepId: step.id });
       }
     }
 
-    const checksByStep = new Map<string, CheckResult[]>();
+    const measured = new Map<string, MeasuredCheck>();
     const probesByStep = new Map<string, ProbeResult[]>();
     await Promise.all(
       (['jumpbox', 'server'] as const).map(async (where) => {
         const { items, probes } = byWhere[where];
         if (items.length === 0 && probes.length === 0) return;
         const executor = this.executorFor(where);
-        let results: { checks: CheckResult[]; probes: ProbeResult[] };
+        let results: { checks: MeasuredCheck[]; probes: ProbeResult[] };
         if (!executor) {
-          results = { checks: items.map((it) => unavailable(it.id, it.spec, where, 'offline')), probes: [] };
+          results = { checks: items.map((it) => unavailable(it.key, it.id, it.spec, 'offline')), probes: [] };
         } else {
           // Probe ids are shared between steps (two steps may read the same journal): run once.
           const uniqueProbes = [...new Map(probes.map((p) => [p.id, { id: p.id, probe: p.probe }])).values()];
@@ -245,13 +254,7 @@ export class TutorSession {
             uniqueProbes,
           );
         }
-        results.checks.forEach((r, i) => {
-          const item = items[i];
-          if (!item) return;
-          const list = checksByStep.get(item.stepId) ?? [];
-          list.push({ ...r, checkId: item.id });
-          checksByStep.set(item.stepId, list);
-        });
+        for (const r of results.checks) measured.set(r.checkId, r);
         for (const p of probes) {
           const found = results.probes.find((r) => r.probeId === p.id);
           if (!found) continue;
@@ -264,7 +267,11 @@ export class TutorSession {
 
     const results: Record<string, { checks: CheckResult[]; probes: ProbeResult[]; diagnostics: string[] }> = {};
     for (const step of steps) {
-      const checks = checksByStep.get(step.id) ?? [];
+      // In the step's own order; a check the batch gave no result for counts as not run.
+      const checks = (itemsByStep.get(step.id) ?? []).map((item): CheckResult => {
+        const r = measured.get(item.key) ?? unavailable(item.key, item.id, item.spec, 'incomplete');
+        return { ...r, checkId: item.id, where: item.where };
+      });
       const probes = probesByStep.get(step.id) ?? [];
       const passed = checks.length > 0 && checks.every((c) => c.status === 'pass');
       const run = this.state.facts[step.id]?.run;
@@ -332,11 +339,18 @@ export class TutorSession {
     this.dispatch({ type: 'open-page', page: page === -1 ? this.plan.pages.length - 1 : page });
   }
 
-  /** Opens a page and re-checks its steps: the server's state is the truth, not the record. */
+  /**
+   * Opens a page and re-checks its steps: the server's state is the truth, not the record. The
+   * cursor goes to the first step not done as the fresh check says (the facts from before may be
+   * stale: a step that failed at start-up can pass now), unless the learner moved it meanwhile.
+   */
   async openPage(index: number): Promise<void> {
     this.dispatch({ type: 'open-page', page: index });
-    const page = this.plan.pages[this.state.page];
-    if (page) await this.check(page.steps.map((s) => s.id));
+    const { page: opened, step: cursor } = this.state;
+    const page = this.plan.pages[opened];
+    if (!page) return;
+    await this.check(page.steps.map((s) => s.id));
+    if (this.state.page === opened && this.state.step === cursor) this.dispatch({ type: 'select-open-step' });
   }
 
   async checkSelected(): Promise<void> {
@@ -535,19 +549,28 @@ export class TutorSession {
     await this.check(this.plan.pages[this.state.page]?.steps.map((s) => s.id) ?? []);
   }
 
+  /** Where checks go, resolved (`user@address:port`): the status line and confirmations. */
   get targetLabel(): string {
     return this.deps.server.label;
   }
 
+  /** What the learner typed for the server: the `t` form starts from it, never from the address. */
+  get targetTyped(): string {
+    return this.deps.targetTyped ?? this.deps.server.label;
+  }
+
   /** Points the session at another server (and its own progress record), then reconnects. */
-  async retarget(
-    server: ServerLink,
-    progress: ProgressSink | undefined,
-    passedBefore: Iterable<string>,
-    quizPassed: Record<string, string[]> = {},
-  ): Promise<void> {
+  async retarget(next: {
+    server: ServerLink;
+    typed: string;
+    progress: ProgressSink | undefined;
+    passedBefore: Iterable<string>;
+    quizPassed?: Record<string, string[]>;
+  }): Promise<void> {
+    const { server, progress, passedBefore, quizPassed = {} } = next;
     await this.deps.server.close();
     this.deps.server = server;
+    this.deps.targetTyped = next.typed;
     this.deps.progress = progress;
     this.connected = false;
     this.state = { ...initialState(this.plan, this.state.lang, passedBefore, quizPassed), page: this.state.page };
@@ -560,6 +583,6 @@ export class TutorSession {
   }
 }
 
-function unavailable(id: string, spec: CheckSpec, where: Where, reason: string): CheckResult {
-  return { checkId: id, kind: spec.kind, where, subject: id, status: 'error', findings: [], evidence: '', error: reason };
+function unavailable(key: string, id: string, spec: CheckSpec, reason: string): MeasuredCheck {
+  return { checkId: key, kind: spec.kind, subject: id, status: 'error', findings: [], evidence: '', error: reason };
 }

@@ -6,13 +6,15 @@ import type { Lang, Translate } from '../i18n/types.js';
 import { actionFor } from './keys.js';
 import { TargetForm } from './TargetForm.js';
 
-export interface FirstRunProps {
+/** What the app's one target parser made of the typed text: the target, or why not (in `t`'s language). */
+export type TargetParse<T> = { ok: true; target: T } | { ok: false; problem: string };
+
+export interface FirstRunProps<T> {
   defaultLang: Lang;
   defaultTarget: string;
   translate: (lang: Lang) => Translate;
-  /** Returns an error message when the target is not valid, else null. */
-  validateTarget: (value: string) => string | null;
-  onDone: (answer: { lang: Lang; target: string }) => void;
+  parseTarget: (value: string, t: Translate) => TargetParse<T>;
+  onDone: (answer: { lang: Lang; target: T }) => void;
   onQuit: () => void;
 }
 
@@ -21,7 +23,7 @@ const CHOICES: Array<{ lang: Lang; label: string }> = [
   { lang: 'en', label: 'English' },
 ];
 
-export function FirstRun(props: FirstRunProps) {
+export function FirstRun<T>(props: FirstRunProps<T>) {
   const [cursor, setCursor] = useState(CHOICES.findIndex((c) => c.lang === props.defaultLang));
   const [lang, setLang] = useState<Lang | null>(null);
 
@@ -55,9 +57,10 @@ export function FirstRun(props: FirstRunProps) {
       t={t}
       initial={props.defaultTarget}
       submit={(value) => {
-        const problem = props.validateTarget(value);
-        if (!problem) props.onDone({ lang, target: value });
-        return problem;
+        const parsed = props.parseTarget(value, t);
+        if (!parsed.ok) return parsed.problem;
+        props.onDone({ lang, target: parsed.target });
+        return null;
       }}
       onCancel={() => setLang(null)}
     />

@@ -159,7 +159,7 @@ function ConfirmReset({ session, state, t, scope }: OverlayProps & { scope: 'pag
 }
 
 function TargetPrompt({ session, t, changeTarget }: OverlayProps) {
-  return <TargetForm t={t} initial={session.targetLabel} submit={changeTarget} onCancel={() => close(session)} />;
+  return <TargetForm t={t} initial={session.targetTyped} submit={changeTarget} onCancel={() => close(session)} />;
 }
 
 function HostKeyPrompt(

@@ -26,6 +26,9 @@ export interface MountOptions {
   /** Where `run` works on both sides. */
   root: string;
   server?: ServerLink;
+  /** The server as the learner typed it (the `t` form starts from it). */
+  targetTyped?: string;
+  changeTarget?: (value: string) => Promise<string | null>;
   frameIntervalMs?: number;
 }
 
@@ -36,6 +39,7 @@ export function mountApp(course: LoadedCourse, o: MountOptions): { r: Rendered; 
     lang: o.lang,
     translate: (l) => translator.forLang(l),
     server: o.server ?? localServer(),
+    ...(o.targetTyped !== undefined ? { targetTyped: o.targetTyped } : {}),
     jumpbox: new LocalExecutor(),
     runBatch: (e, items, probes) => runBatch(e, items, probes),
     jumpboxDir: o.root,
@@ -48,7 +52,7 @@ export function mountApp(course: LoadedCourse, o: MountOptions): { r: Rendered; 
       markdown={createMarkdownRenderer(false)}
       color={false}
       describe={describeResult}
-      changeTarget={async () => null}
+      changeTarget={o.changeTarget ?? (async () => null)}
       size={{ columns: o.columns, rows: o.rows }}
       {...(o.frameIntervalMs !== undefined ? { frameIntervalMs: o.frameIntervalMs } : {})}
     />,

@@ -81,6 +81,36 @@ describe('kthw-tutor on the command line', () => {
     });
   });
 
+  it('check --json: every check carries where it ran, its own `where` or else its step\'s (page 6\'s version check: jumpbox)', async () => {
+    writeFileSync(join(home, '.ssh', 'known_hosts'), sshd.knownHostsLine + '\n');
+    const r = await cli(['check', '--json', '--lang', 'en']);
+    const report = JSON.parse(r.stdout) as { pages: Array<{ steps: Array<{ id: string; checks: Array<{ checkId: string; where: string }> }> }> };
+    const course = loadCourse(defaultLessonsDir());
+    const expected = course.pages.flatMap((p) => p.steps.flatMap((s) => (s.checks ?? []).map((c) => `${s.id}/${c.id} ${c.where ?? s.where}`)));
+    const reported = report.pages.flatMap((p) => p.steps.flatMap((s) => s.checks.map((c) => `${s.id}/${c.checkId} ${c.where}`)));
+    expect(reported).toEqual(expected);
+    expect(reported).toContain('version-from-jumpbox/version jumpbox');
+  }, 60_000);
+
+  it('check in Korean: the summary line is Korean and counts what the JSON report counts', async () => {
+    writeFileSync(join(home, '.ssh', 'known_hosts'), sshd.knownHostsLine + '\n');
+    const json = JSON.parse((await cli(['check', '--page', '1', '--json', '--lang', 'ko'])).stdout) as { counts: Record<string, number> };
+    const r = await cli(['check', '--page', '1', '--lang', 'ko']);
+    expect(r.code).toBe(1);
+    const last = r.stdout.trimEnd().split('\n').at(-1)!;
+    const { passed, failed, unavailable } = json.counts;
+    expect(last).toBe(`통과 ${passed}개 · 실패 ${failed}개 · 점검 불가 ${unavailable}개`);
+    expect(r.stdout).not.toMatch(/\d+ (passed|failed|unavailable)/);
+  }, 60_000);
+
+  it('a target that does not parse: one message, in the language asked for, exit 2', async () => {
+    const en = await cli(['check', '--target', 'root@', '--lang', 'en']);
+    expect(en).toMatchObject({ code: 2, stdout: '', stderr: 'kthw-tutor: "root@" is not a target: write [user@]host[:port], e.g. root@server or server.\n' });
+    const ko = await cli(['check', '--target=root@', '--lang=ko']);
+    expect(ko.code).toBe(2);
+    expect(ko.stderr).toContain('서버 주소로 쓸 수 없는 값입니다: "root@"');
+  }, 60_000);
+
   it('without a terminal, prints every page as plain text (no escapes) and exits 0', async () => {
     const r = await cli([], { LANG: 'en_US.UTF-8' });
     expect(r.code).toBe(0);

@@ -7,10 +7,11 @@ import { join } from 'node:path';
 import stringWidth from 'string-width';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadCourse } from '../../src/course/loader.js';
+import { createTranslator } from '../../src/i18n/index.js';
 import type { Lang } from '../../src/i18n/types.js';
 import type { ServerLink } from '../../src/tutor/session.js';
 import { KEY_BINDINGS } from '../../src/ui/keys.js';
-import { localServer, mountApp } from '../helpers/app.js';
+import { localServer, mountApp, type MountOptions } from '../helpers/app.js';
 import { KEYS, type Rendered } from '../helpers/ink.js';
 import { writeMiniCourse } from '../helpers/mini-course.js';
 
@@ -22,13 +23,20 @@ afterEach(() => {
 });
 
 /** `settle: false` returns before the session's first connect + check is done (for prompts). */
-async function mount(lang: Lang, columns: number, rows = 40, server: ServerLink = localServer(), settle = true) {
+async function mount(
+  lang: Lang,
+  columns: number,
+  rows = 40,
+  server: ServerLink = localServer(),
+  settle = true,
+  extra: Pick<MountOptions, 'targetTyped' | 'changeTarget'> = {},
+) {
   const root = mkdtempSync(join(tmpdir(), 'kthw-ui-'));
   dirs.push(root);
   const work = join(root, 'server');
   writeMiniCourse(join(root, 'course'), work);
   const course = loadCourse(join(root, 'course'));
-  const { r, session } = mountApp(course, { lang, columns, rows, root, server });
+  const { r, session } = mountApp(course, { lang, columns, rows, root, server, ...extra });
   mounted.push(r);
   const started = session.start();
   if (settle) await started;
@@ -83,14 +91,22 @@ describe('App', () => {
     await r.waitFor((s) => s.includes('Preparing files'));
   });
 
-  it('? lists every key binding from the one table, Esc closes it', async () => {
-    const { r } = await mount('en', 100, 50);
-    await r.waitFor((s) => s.includes('Preparing files'));
+  it.each(['en', 'ko'] as const)('? lists every key binding of the one table, each with its own text (%s); Esc closes it', async (lang) => {
+    const t = createTranslator().forLang(lang);
+    const { r } = await mount(lang, 100, 50);
+    await r.waitFor((s) => s.includes(lang === 'en' ? 'Preparing files' : '파일 준비'));
     await r.type('?');
-    const help = await r.waitFor((s) => s.includes('Keys'));
-    for (const b of KEY_BINDINGS) expect(help).toContain(b.label);
+    const help = await r.waitFor((s) => s.includes(t('ui:help.close')));
+    // The rows between the title and the closing line, without the box, must be the table itself:
+    // a binding left out of help (or shown with another action's text) changes this list.
+    const lines = help.split('\n').map((l) => l.replace(/^\s*│ ?/, '').replace(/ ?│\s*$/, '').trimEnd());
+    const from = lines.indexOf(t('ui:help.title'));
+    const to = lines.indexOf(t('ui:help.close'));
+    expect(from).toBeGreaterThanOrEqual(0);
+    const rows = lines.slice(from + 1, to);
+    expect(rows).toEqual(KEY_BINDINGS.map((b) => `${b.label.padEnd(12)}${t(`ui:help.actions.${b.action}`)}`));
     await r.type(KEYS.escape);
-    await r.waitFor((s) => s.includes('Preparing files'));
+    await r.waitFor((s) => !s.includes(t('ui:help.close')));
   });
 
   it('r shows the exact command and asks; n cancels; y runs it and the step passes', async () => {
@@ -114,6 +130,21 @@ describe('App', () => {
     await r.waitFor((s) => s.includes('Hint 1/1'));
     await r.type('h');
     await r.waitFor((s) => s.includes('No more hints'));
+  });
+
+  it('t starts from the server as the learner typed it (the alias), not its resolved address, and Enter keeps it', async () => {
+    // As on the lab: `server` is an alias whose Host block gives the address, key and known_hosts.
+    const lab = { ...localServer(), label: 'root@10.77.0.10:22' };
+    const asked: string[] = [];
+    const changeTarget = async (value: string) => (asked.push(value), null);
+    const { r } = await mount('en', 80, 40, lab, true, { targetTyped: 'server', changeTarget });
+    await r.waitFor((s) => s.includes('Preparing files'));
+    await r.type('t');
+    const form = await r.waitFor((s) => s.includes('Which server should the tutor check?'));
+    expect(form).toContain('> server');
+    expect(form).not.toContain('10.77.0.10');
+    await r.type(KEYS.enter);
+    expect(asked).toEqual(['server']);
   });
 
   it('a locked step cannot be run', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseArgs, parseTarget, UsageError } from '../../src/cli-args.js';
+import { langInArgv, parseArgs, parseTarget, parseTargetIn, TargetError, UsageError } from '../../src/cli-args.js';
+import { createTranslator } from '../../src/i18n/index.js';
 
 describe('parseArgs', () => {
   it('defaults to the interactive tutor', () => {
@@ -9,7 +10,7 @@ describe('parseArgs', () => {
     expect(parseArgs(['check', '--page', '3', '--json', '--lang=ko', '--target', 'root@server:2222'])).toEqual({
       command: { kind: 'check', page: 3, json: true },
       lang: 'ko',
-      target: 'root@server:2222',
+      target: { typed: 'root@server:2222', spec: { user: 'root', host: 'server', port: 2222 } },
     });
   });
   it('parses reset with a page as argument or flag', () => {
@@ -35,7 +36,6 @@ describe('parseArgs', () => {
     [['--frobnicate'], 'unknown option --frobnicate'],
     [['deploy'], 'unknown command "deploy"'],
     [['check', '--page', '0'], 'a page is a number from 1, not "0"'],
-    [['--target', 'root@'], '"root@" is not a target'],
     [['export', '--out'], '--out needs a value'],
     [['export', '--out='], '--out needs a value'],
     [['export', '--lang', 'jp'], '--lang must be ko or en, not "jp"'],
@@ -49,17 +49,43 @@ describe('parseArgs', () => {
   });
 });
 
-describe('parseTarget', () => {
+describe('parseTarget: the one parser for --target, the first run, `t` and the saved target', () => {
   it.each([
     ['server', { host: 'server' }],
     ['root@server', { user: 'root', host: 'server' }],
     ['root@127.0.0.1:2222', { user: 'root', host: '127.0.0.1', port: 2222 }],
     ['admin@[::1]:22', { user: 'admin', host: '::1', port: 22 }],
     ['server.kubernetes.local', { host: 'server.kubernetes.local' }],
-  ])('%s', (text, spec) => {
-    expect(parseTarget(text)).toEqual(spec);
+  ])('%s keeps the text as typed beside what it says', (text, spec) => {
+    expect(parseTarget(text)).toEqual({ typed: text, spec });
   });
-  it('rejects a port out of range', () => {
-    expect(() => parseTarget('root@server:70000')).toThrow('is not a target');
+  it('an alias stays an alias (nothing resolved here), trimmed', () => {
+    expect(parseTarget('  root@server ')).toEqual({ typed: 'root@server', spec: { user: 'root', host: 'server' } });
+  });
+  it.each(['root@', 'root@server:70000', 'root@ser ver', '', '@server'])('rejects %j with a TargetError naming it', (text) => {
+    expect(() => parseTarget(text)).toThrow(TargetError);
+    try {
+      parseTarget(text);
+    } catch (err) {
+      expect((err as TargetError).value).toBe(text);
+    }
+  });
+  it('--target goes through it: same error type and value', () => {
+    expect(() => parseArgs(['--target', 'root@'])).toThrow(TargetError);
+    expect(() => parseArgs(['check', '--target=root@x:0'])).toThrow(UsageError);
+  });
+  it('one message, in the learner\'s language, wherever the target was typed', () => {
+    const tr = createTranslator();
+    expect(parseTargetIn('root@', tr.forLang('en'))).toEqual({ ok: false, problem: '"root@" is not a target: write [user@]host[:port], e.g. root@server or server.' });
+    expect(parseTargetIn('root@', tr.forLang('ko'))).toEqual({
+      ok: false,
+      problem: '서버 주소로 쓸 수 없는 값입니다: "root@". [user@]host[:port] 형식으로 입력하세요(예: root@server, server).',
+    });
+    expect(parseTargetIn('server', tr.forLang('ko'))).toEqual({ ok: true, target: { typed: 'server', spec: { host: 'server' } } });
+  });
+  it('finds --lang in argv for that message even when argv does not parse', () => {
+    expect(langInArgv(['--target', 'root@', '--lang', 'ko'])).toBe('ko');
+    expect(langInArgv(['--lang=en', '--target=root@'])).toBe('en');
+    expect(langInArgv(['--target', 'root@'])).toBeUndefined();
   });
 });

@@ -1,5 +1,12 @@
+import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../src/checks/result.js';
+import { runBatch } from '../../src/checks/run.js';
+import { Step } from '../../src/course/schema.js';
+import { createTranslator } from '../../src/i18n/index.js';
+import type { Executor } from '../../src/remote/executor.js';
+import { LocalExecutor } from '../../src/remote/local-executor.js';
+import { TutorSession, type BatchRunner, type ServerLink } from '../../src/tutor/session.js';
 import { reduce, type Action } from '../../src/tutor/reducer.js';
 import {
   initialState,
@@ -10,6 +17,8 @@ import {
   type CoursePlan,
   type TutorState,
 } from '../../src/tutor/state.js';
+
+const translator = createTranslator();
 
 const plan: CoursePlan = {
   pages: [
@@ -156,3 +165,130 @@ describe('reducer', () => {
     expect(s.passedBefore.has('a')).toBe(false);
   });
 });
+
+describe('opening a page', () => {
+  it('select-open-step moves the cursor to the page\'s first step that is not done', () => {
+    let s = reduce(plan, initialState(plan, 'en'), { type: 'open-page', page: 0 });
+    expect(s.step).toBe(0);
+    s = checked(s, { a: ['pass'] });
+    s = reduce(plan, s, { type: 'select-open-step' });
+    expect(s.step).toBe(1);
+  });
+
+  it('puts the cursor on the first step the fresh check says is not done, not on one that passed since', async () => {
+    const passing = new Set(['a']);
+    const session = fakeSession(passing);
+    await session.start();
+    expect([session.getState().page, session.selectedStep()?.id]).toEqual([0, 'b']);
+    // The learner finishes b; doing so also made c true (a step that failed at start-up).
+    passing.add('b');
+    passing.add('c');
+    await session.check(['b']);
+    await session.openPage(1);
+    expect(session.getState().facts.c!.checks![0]!.status).toBe('pass');
+    expect(session.selectedStep()?.id).toBe('d');
+  });
+
+  it('leaves the cursor where the learner put it while the page was being checked', async () => {
+    let release = () => {};
+    const session = fakeSession(new Set(), () => new Promise<void>((r) => (release = r)));
+    await session.connect();
+    const opening = session.openPage(1);
+    expect(session.selectedStep()?.id).toBe('c');
+    session.dispatch({ type: 'select-step', delta: 1 }); // reading ahead while c is checked
+    release();
+    await opening;
+    // c failed, so the first step not done is c; the learner chose d, and d it stays.
+    expect(session.getState().facts.c!.checks![0]!.status).toBe('fail');
+    expect(session.selectedStep()?.id).toBe('d');
+  });
+});
+
+describe('check results: keyed by check id, with the `where` resolved from the step', () => {
+  const steps = {
+    local: Step.parse({
+      id: 'local',
+      where: 'jumpbox',
+      hints: ['h'],
+      checks: [
+        { kind: 'command', id: 'first', run: 'true' },
+        { kind: 'command', id: 'second', run: 'false' },
+        { kind: 'command', id: 'there', where: 'server', run: 'true' },
+      ],
+    }),
+  };
+
+  function session(runBatch: BatchRunner) {
+    const executor = new LocalExecutor();
+    const server: ServerLink = { label: 'root@local:22', connect: async () => ({ ok: true }), executor: () => executor, close: async () => {} };
+    return new TutorSession({
+      pages: [{ id: 'p', steps: [steps.local] }],
+      lang: 'en',
+      translate: (l) => translator.forLang(l),
+      server,
+      jumpbox: executor,
+      runBatch,
+      jumpboxDir: tmpdir(),
+      serverDir: tmpdir(),
+    });
+  }
+
+  it('a check without its own `where` runs and reports where its step runs (the real batch runner)', async () => {
+    const s = session((e, items, probes) => runBatch(e, items, probes));
+    await s.connect();
+    await s.check(['local']);
+    const checks = s.getState().facts.local!.checks!;
+    expect(checks.map((c) => [c.checkId, c.where, c.status])).toEqual([
+      ['first', 'jumpbox', 'pass'],
+      ['second', 'jumpbox', 'fail'],
+      ['there', 'server', 'pass'],
+    ]);
+  });
+
+  it('results are matched by id, whatever order the runner returns them in; a missing one is not a pass', async () => {
+    const s = session(async (e, items, probes) => {
+      const r = await runBatch(e, items.filter((i) => !i.id.endsWith('/there')), probes);
+      return { ...r, checks: [...r.checks].reverse() };
+    });
+    await s.connect();
+    await s.check(['local']);
+    const checks = s.getState().facts.local!.checks!;
+    expect(checks.map((c) => [c.checkId, c.status])).toEqual([
+      ['first', 'pass'],
+      ['second', 'fail'],
+      ['there', 'error'],
+    ]);
+    expect(checks[2]!.error).toBe('incomplete');
+  });
+});
+
+/** A session over a two-page course whose checks pass for the steps in `passing` (read live). */
+function fakeSession(passing: ReadonlySet<string>, gate?: () => Promise<void>): TutorSession {
+  const executor: Executor = { label: 'root@server:22', exec: async () => ({ code: 0, stdout: '', stderr: '', timedOut: false, truncated: false, elapsedMs: 0 }) };
+  const server: ServerLink = { label: 'root@server:22', connect: async () => ({ ok: true }), executor: () => executor, close: async () => {} };
+  const step = (id: string) => Step.parse({ id, where: 'server', hints: ['h'], checks: [{ kind: 'file', id: 'f', path: `/root/${id}` }] });
+  const runBatch: BatchRunner = async (_e, items) => {
+    if (gate) await gate();
+    return {
+      checks: items.map((i) => ({
+        checkId: i.id,
+        kind: 'file' as const,
+        subject: i.id,
+        status: passing.has(i.id.split('/')[0]!) ? ('pass' as const) : ('fail' as const),
+        findings: [],
+        evidence: '',
+      })),
+      probes: [],
+    };
+  };
+  return new TutorSession({
+    pages: plan.pages.map((p) => ({ id: p.id, steps: p.steps.map((s) => step(s.id)) })),
+    lang: 'en',
+    translate: (l) => translator.forLang(l),
+    server,
+    jumpbox: executor,
+    runBatch,
+    jumpboxDir: '/tmp',
+    serverDir: '/root',
+  });
+}
