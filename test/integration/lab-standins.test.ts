@@ -76,11 +76,12 @@ function get(path: string, client: { cert?: Buffer; key?: Buffer } = {}): Promis
   });
 }
 
-const sar = (user: string) =>
+// The kubelet's question for `kubectl logs` (/containerLogs maps to nodes/proxy), as on page 5.
+const sar = (user: string, subresource = 'proxy') =>
   JSON.stringify({
     apiVersion: 'authorization.k8s.io/v1',
     kind: 'SubjectAccessReview',
-    spec: { user, resourceAttributes: { verb: 'get', resource: 'nodes', subresource: 'log', name: 'node-0' } },
+    spec: { user, resourceAttributes: { verb: 'get', resource: 'nodes', subresource, name: 'node-0' } },
   });
 
 beforeAll(async () => {
@@ -90,6 +91,7 @@ beforeAll(async () => {
   makeEncryptionConfig(dir);
   copyFileSync(join(UPSTREAM, 'configs/kube-apiserver-to-kubelet.yaml'), join(dir, 'kube-apiserver-to-kubelet.yaml'));
   writeFileSync(join(dir, 'sar-kubernetes.json'), sar('kubernetes'));
+  writeFileSync(join(dir, 'sar-kubernetes-exec.json'), sar('kubernetes', 'exec'));
   etcd = await startEtcd();
   port = await freePort();
   api = await startApi(['--service-cluster-ip-range=10.32.0.0/24']);
@@ -154,10 +156,14 @@ describe('kube-apiserver stand-in with the real kubectl', () => {
     );
 
     const after = JSON.parse((await kubectl('create', '-f', 'sar-kubernetes.json', '-o', 'json')).stdout);
+    expect(after.spec.resourceAttributes.subresource).toBe('proxy');
     expect(after.status).toEqual({
       allowed: true,
       reason: 'RBAC: allowed by ClusterRoleBinding "system:kube-apiserver" of ClusterRole "system:kube-apiserver-to-kubelet" to User "kubernetes"',
     });
+    // The answer follows the role's rules, not the user: a subresource the role lacks stays denied.
+    const other = JSON.parse((await kubectl('create', '-f', 'sar-kubernetes-exec.json', '-o', 'json')).stdout);
+    expect(other.status).toEqual({ allowed: false });
     const role = await kubectl('get', 'clusterroles', 'system:kube-apiserver-to-kubelet');
     expect(role.stdout).toMatch(/^NAME\s+CREATED AT\nsystem:kube-apiserver-to-kubelet\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n$/);
     const binding = await kubectl('get', 'clusterrolebindings', 'system:kube-apiserver');

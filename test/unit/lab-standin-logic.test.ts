@@ -129,16 +129,24 @@ describe('RBAC evaluation', () => {
     roles: [],
     roleBindings: [],
   });
-  const nodesLog = { kind: 'resource' as const, attrs: { verb: 'get', group: '', resource: 'nodes', subresource: 'log', name: 'node-0' } };
+  const nodes = (subresource: string) => ({ kind: 'resource' as const, attrs: { verb: 'get', group: '', resource: 'nodes', subresource, name: 'node-0' } });
+  // What the kubelet asks for kubectl logs/exec/attach/port-forward (page 5's review).
+  const nodesProxy = nodes('proxy');
   const kubernetes = { name: 'kubernetes', groups: ['system:authenticated'] };
 
-  it('denies the API server user nodes/log until the chapter\'s binding exists, then names the binding', () => {
-    expect(authorize(policy(false), kubernetes, nodesLog)).toEqual({ allowed: false, reason: '' });
-    expect(authorize(policy(true), kubernetes, nodesLog)).toEqual({
+  it('denies the API server user nodes/proxy until the chapter\'s binding exists, then names the binding', () => {
+    expect(authorize(policy(false), kubernetes, nodesProxy)).toEqual({ allowed: false, reason: '' });
+    expect(authorize(policy(true), kubernetes, nodesProxy)).toEqual({
       allowed: true,
       reason: 'RBAC: allowed by ClusterRoleBinding "system:kube-apiserver" of ClusterRole "system:kube-apiserver-to-kubelet" to User "kubernetes"',
     });
-    expect(authorize(policy(true), { name: 'someone', groups: [] }, nodesLog).allowed).toBe(false);
+    expect(authorize(policy(true), { name: 'someone', groups: [] }, nodesProxy).allowed).toBe(false);
+  });
+  it('treats nodes/log and nodes/proxy as different subresources', () => {
+    const logOnly = { ...chapterRole, rules: [{ apiGroups: [''], resources: ['nodes/log'], verbs: ['get'] }] };
+    const p: Policy = { ...policy(false), clusterRoles: [...(defaults.clusterRoles as never[]), logOnly as never], clusterRoleBindings: [...(defaults.clusterRoleBindings as never[]), chapterBinding as never] };
+    expect(authorize(p, kubernetes, nodes('log')).allowed).toBe(true);
+    expect(authorize(p, kubernetes, nodesProxy).allowed).toBe(false);
   });
   it('lets everyone read /version and /healthz, and only authenticated users discovery', () => {
     const anon = { name: 'system:anonymous', groups: ['system:unauthenticated'] };

@@ -91,7 +91,7 @@ describe('the control-plane lesson pack', () => {
         expect((s.checks?.length ?? 0) + (s.quiz?.length ?? 0), `${page.folder}/${s.id}`).toBeGreaterThan(0);
         expect(s.hints.length, `${page.folder}/${s.id}`).toBeGreaterThan(0);
         const checkIds = (s.checks ?? []).map((c) => c.id);
-        const journals = s.probes.map((p) => p.journal);
+        const journals = s.probes.flatMap((p) => ('journal' in p ? [p.journal] : []));
         for (const d of s.diagnostics) {
           if (d.when.check !== undefined) expect(checkIds, `${page.folder}/${s.id}/${d.id}`).toContain(d.when.check);
           if (d.when.journal !== undefined) expect(journals, `${page.folder}/${s.id}/${d.id}`).toContain(d.when.journal.unit);
@@ -132,13 +132,38 @@ describe('the control-plane lesson pack', () => {
     expect(changing).toEqual(['sar-before', 'apply-rbac', 'sar-after']);
   });
 
-  it('asks the same SubjectAccessReview before and after the RBAC page', () => {
+  it('asks the same SubjectAccessReview before and after the RBAC page: the one kubectl logs needs', () => {
     const before = step('sar-before').run.join('\n');
     expect(before).toContain('"user": "kubernetes"');
-    expect(before).toContain('"resource": "nodes", "subresource": "log"');
-    const create = (file: string) => `kubectl create -f sar-nodes-log.json -o json --kubeconfig admin.kubeconfig | tee ${file}`;
+    // The kubelet maps /containerLogs (kubectl logs), /exec, /attach, /portForward to nodes/proxy;
+    // nodes/log is the node's own /var/log files.
+    expect(before).toContain('cat > sar-nodes-proxy.json');
+    expect(before).toContain('"resource": "nodes", "subresource": "proxy"');
+    expect(before).not.toContain('"subresource": "log"');
+    const create = (file: string) => `kubectl create -f sar-nodes-proxy.json -o json --kubeconfig admin.kubeconfig | tee ${file}`;
     expect(step('sar-before').run.at(-1)).toBe(create('sar-before.json'));
     expect(step('sar-after').run).toEqual([create('sar-after.json')]);
+    expect(step('sar-before').checks).toContainEqual(expect.objectContaining({ kind: 'file', path: '/root/sar-nodes-proxy.json', contains: '"subresource": "proxy"' }));
+  });
+
+  it('does not put the right quiz answer in the same place in every question', () => {
+    const questions = course.pages.flatMap((p) => p.steps).flatMap((s) => s.quiz ?? []);
+    expect(questions.length).toBeGreaterThan(3);
+    const positions = new Set(questions.map((q) => q.options.indexOf(q.answer)));
+    expect(positions.has(-1)).toBe(false);
+    expect(positions.size).toBeGreaterThan(2);
+  });
+
+  it('asks which subresource kubectl logs needs at the kubelet, and explains every wrong choice', () => {
+    for (const lang of ['en', 'ko'] as const) {
+      const quiz = toPageViews(course, lang).flatMap((p) => p.steps).find((s) => s.id === 'webhook-quiz')!.quiz!;
+      const q = quiz.find((x) => x.id === 'which-subresource')!;
+      expect(q.options.find((o) => o.id === q.answer)!.text.trim(), lang).toBe('`nodes/proxy`');
+      const log = q.options.find((o) => o.text.trim() === '`nodes/log`');
+      expect(log, lang).toBeDefined();
+      expect(log!.id).not.toBe(q.answer);
+      expect(log!.explain, lang).toContain('/var/log');
+    }
   });
 
   it('checks private keys for mode 0600 and binaries for 0755, owned by root', () => {
@@ -192,6 +217,8 @@ describe('the --service-cluster-ip-range fix', () => {
 });
 
 describe('page 3 prose', () => {
+  const ABSENT_FLAGS = ['--audit-policy-file'];
+
   it('names only flags that the upstream units have (or the one flag the lesson adds)', () => {
     const units = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler']
       .map((u) => upstream(`units/${u}.service`))
@@ -202,8 +229,9 @@ describe('page 3 prose', () => {
       const flags = [...text.matchAll(/`(--[a-z][a-z0-9-]*[^`]*)`/g)].map((m) => m[1]!.replace(/(\.\.\.|\*| \\)$/, ''));
       expect(flags.length).toBeGreaterThan(20);
       for (const flag of flags) {
-        if (flag === '--service') continue; // part of a grep pattern in a hint
-        expect(units, `${lang}.md mentions ${flag}`).toContain(flag);
+        // Named because the units lack it: the page explains what its absence means.
+        if (ABSENT_FLAGS.includes(flag)) expect(units, `${lang}.md says ${flag} is missing`).not.toContain(flag);
+        else expect(units, `${lang}.md mentions ${flag}`).toContain(flag);
       }
     }
   });
@@ -221,7 +249,11 @@ describe('start diagnostics fire on journal evidence', () => {
     evidence: '',
   };
   const fired = (unit: string, line: string) => {
-    const probes: ProbeResult[] = [{ probeId: `journal:${unit}`, text: `Jan 09 20:23:48 server ${unit}[3016]: ${line}\n` }];
+    // Nothing listens on 6443 (the API server is down), as the same batch measured it.
+    const probes: ProbeResult[] = [
+      { probeId: `journal:${unit}`, text: `Jan 09 20:23:48 server ${unit}[3016]: ${line}\n` },
+      { probeId: 'port:6443', text: '' },
+    ];
     return matchDiagnostics(start.diagnostics, { checks: [failedApiserver], probes, run: null });
   };
 
