@@ -24,11 +24,20 @@ export interface Binaries {
   kubectl: string;
 }
 
-/** `/etc/hosts` of the server, as chapter 3 writes it (node addresses are the lab's, unused). */
+/**
+ * `/etc/hosts` of the server as chapter 3 leaves it: its host name step rewrites Debian's
+ * 127.0.1.1 line to the server's own names, and the KTHW block is appended below. Checks that
+ * look the server's address up on the server must cope with that loopback line coming first.
+ */
 export function serverHosts(serverIp: string): string {
   return [
     '127.0.0.1 localhost',
+    '127.0.1.1\tserver.kubernetes.local server',
+    '',
+    '# The following lines are desirable for IPv6 capable hosts',
     '::1 localhost ip6-localhost ip6-loopback',
+    '',
+    '# Kubernetes The Hard Way',
     `${serverIp} server.kubernetes.local server`,
     '',
   ].join('\n');

@@ -19,8 +19,19 @@ export function hostSnapshot(): HostSnapshot {
     .map((l) => l.split(': ')[1]?.split('@')[0] ?? '')
     .filter(Boolean)
     .sort();
-  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter(Boolean).sort();
-  return { netns, links, mounts, processes: labProcesses() };
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter(Boolean);
+  return { netns, links, mounts: comparableMounts(mounts), processes: labProcesses() };
+}
+
+/**
+ * `ip` bind-mounts /run/netns itself the first time any namespace is added and leaves it there for
+ * good: that is `ip`'s bookkeeping (a fresh machine has it after its first `lab up`), not a leak.
+ * The mounts a lab can leak still count: the namespace files in it (/run/netns/NAME), the overlay.
+ */
+const IP_NETNS_DIR = '/run/netns';
+
+function comparableMounts(mountPoints: string[]): string[] {
+  return mountPoints.filter((m) => m !== IP_NETNS_DIR).sort();
 }
 
 /** Processes that belong to a lab: systemd-nspawn and anything inside the container. */

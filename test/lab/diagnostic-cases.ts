@@ -1,7 +1,8 @@
 // The failures the chapter's diagnostics name, each caused for real on the lab server (or in the
 // lab's jumpbox folder) and undone afterwards. The lab suite runs each case on the finished
-// chapter and asserts that the tutor shows these diagnostics on these steps. Failure A has its own,
-// longer test in chapter.test.ts (it also applies the fix the tutor offers).
+// chapter and asserts that the tutor shows EXACTLY these diagnostics on these steps (an empty list:
+// the step fails and nothing may be blamed). Failure A has its own, longer test in chapter.test.ts
+// (it also applies the fix the tutor offers).
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ export interface Expectation {
   step: string;
   /** `check`: re-check the step; `run`: run the step's commands (the failure shows in their output). */
   by: 'check' | 'run';
+  /** The whole set shown once the server settled, not just some of it. */
   diagnostics: string[];
 }
 
@@ -33,6 +35,13 @@ const OTHER_CERT = (cn: string) =>
   `openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=${cn} -days 1 -keyout /tmp/other.key -out /tmp/other.crt 2>/dev/null`;
 /** e_machine of the other architecture, octal for printf: arm64 (0xb7) on amd64 and vice versa. */
 const FOREIGN_MACHINE = process.arch === 'arm64' ? '\\076\\000' : '\\267\\000';
+
+/** Waits (up to 15 s) until the API server listens on 6443 again. */
+const UNTIL_6443 = "for i in $(seq 30); do ss -Htln 'sport = :6443' | grep -q . && break; sleep 0.5; done";
+/** Another address in the server's /24, for the NAT trap: the lab's own network, never the host's. */
+const otherAddress = (l: LabLayout) => l.net.serverIp.replace(/\.\d+$/, '.99');
+/** The kubectl steps a learner runs; each must say "no kubeconfig" when kubectl falls back to localhost:8080. */
+const KUBECTL_STEPS = ['leader-leases', 'cluster-info', 'kubernetes-service', 'sar-before', 'apply-rbac', 'sar-after', 'bootstrap-roles'];
 
 const moveAside = (path: string) => renameSync(path, `${path}.kthw-away`);
 const moveBack = (path: string) => renameSync(`${path}.kthw-away`, path);
@@ -231,6 +240,28 @@ export const DIAGNOSTIC_CASES: DiagnosticCase[] = [
     ],
     undoServer: 'mv /tmp/kcm.kubeconfig /var/lib/kubernetes/kube-controller-manager.kubeconfig && systemctl restart kube-controller-manager',
   },
+  // Right after the case above: earlier runs of the controller-manager logged Unauthorized, and
+  // the API server's restart below leaves refused lines in its current run. Neither is evidence.
+  {
+    name: 'kube-scheduler is stopped by hand on a healthy control plane',
+    server: `systemctl stop kube-apiserver && sleep 5 && systemctl start kube-apiserver && ${UNTIL_6443} && systemctl stop kube-scheduler`,
+    expect: [
+      { step: 'start', by: 'check', diagnostics: [] },
+      { step: 'listeners', by: 'check', diagnostics: [] },
+      { step: 'health', by: 'check', diagnostics: [] },
+    ],
+    undoServer: 'systemctl start kube-scheduler',
+  },
+  {
+    name: 'kube-controller-manager is stopped by hand on a healthy control plane',
+    server: 'systemctl stop kube-controller-manager',
+    expect: [
+      { step: 'start', by: 'check', diagnostics: [] },
+      { step: 'listeners', by: 'check', diagnostics: [] },
+      { step: 'health', by: 'check', diagnostics: [] },
+    ],
+    undoServer: 'systemctl start kube-controller-manager',
+  },
   {
     name: 'E: admin.kubeconfig has no credentials',
     server: 'cp /root/admin.kubeconfig /tmp/admin.kubeconfig && kubectl config unset users.admin --kubeconfig /root/admin.kubeconfig >/dev/null',
@@ -252,6 +283,34 @@ export const DIAGNOSTIC_CASES: DiagnosticCase[] = [
     undoServer: 'mv /tmp/ca.crt /var/lib/kubernetes/ca.crt',
   },
   {
+    name: 'kubectl finds no cluster in its kubeconfig (as without --kubeconfig) and tries localhost:8080',
+    server:
+      'cp /root/admin.kubeconfig /tmp/admin.kubeconfig && cp /root/sar-before.json /tmp/sar-before.json && cp /root/sar-after.json /tmp/sar-after.json && ' +
+      ': > /root/admin.kubeconfig',
+    expect: KUBECTL_STEPS.map((step) => ({ step, by: 'run' as const, diagnostics: ['no-kubeconfig'] })),
+    undoServer: 'mv /tmp/admin.kubeconfig /root/admin.kubeconfig && mv /tmp/sar-before.json /tmp/sar-after.json /root/',
+  },
+  {
+    // The container may not change its own addresses; the host adds one in the lab's namespace.
+    name: 'the API server advertises an address other than server.kubernetes.local (NAT trap)',
+    host: (l) => execFileSync('ip', ['-n', l.net.netns, 'addr', 'add', `${otherAddress(l)}/32`, 'dev', l.net.peerIf]),
+    server:
+      `other=$(ip -o -4 addr show | awk '$4 ~ /\\/32$/ {sub("/32", "", $4); print $4; exit}') && [ -n "$other" ] && ` +
+      String.raw`sed -i '/^  --bind-address=0.0.0.0 \\$/a\  --advertise-address='"$other"' \\' ${UNIT} && ` +
+      `grep -q -- "--advertise-address=$other" ${UNIT} && systemctl daemon-reload && systemctl restart kube-apiserver && ${UNTIL_6443}`,
+    expect: [{ step: 'kubernetes-service', by: 'check', diagnostics: ['advertised-elsewhere'] }],
+    // The address goes first (undoHost runs before undoServer): a restarted API server must not
+    // pick it up as its default.
+    undoHost: (l) => {
+      try {
+        execFileSync('ip', ['-n', l.net.netns, 'addr', 'del', `${otherAddress(l)}/32`, 'dev', l.net.peerIf], { stdio: 'ignore' });
+      } catch {
+        // Not added: the case failed before that.
+      }
+    },
+    undoServer: `sed -i '/^  --advertise-address=/d' ${UNIT} && systemctl daemon-reload && systemctl restart kube-apiserver`,
+  },
+  {
     name: 'the RBAC is already in place when page 5 asks',
     server: 'cp /root/sar-before.json /tmp/sar-before.json',
     expect: [{ step: 'sar-before', by: 'run', diagnostics: ['already-allowed'] }],
@@ -271,9 +330,9 @@ export const DIAGNOSTIC_CASES: DiagnosticCase[] = [
   },
   {
     name: 'the review request of page 5 is missing',
-    server: 'cp /root/sar-after.json /tmp/sar-after.json && mv /root/sar-nodes-log.json /tmp/',
+    server: 'cp /root/sar-after.json /tmp/sar-after.json && mv /root/sar-nodes-proxy.json /tmp/',
     expect: [{ step: 'sar-after', by: 'run', diagnostics: ['no-request'] }],
-    undoServer: 'mv /tmp/sar-nodes-log.json /root/ && mv /tmp/sar-after.json /root/sar-after.json',
+    undoServer: 'mv /tmp/sar-nodes-proxy.json /root/ && mv /tmp/sar-after.json /root/sar-after.json',
   },
   {
     name: 'D: ca.crt is not in the folder the final curl runs in',
@@ -288,7 +347,14 @@ export const DIAGNOSTIC_CASES: DiagnosticCase[] = [
       String.raw`printf 'extendedKeyUsage=clientAuth\nsubjectAltName=DNS:server.kubernetes.local,IP:127.0.0.1\n' > /tmp/c.ext && ` +
       'openssl x509 -req -in /tmp/c.csr -CA ca.crt -CAkey ca.key -CAcreateserial -CAserial /tmp/c.srl -days 1 -extfile /tmp/c.ext -out kube-api-server.crt 2>/dev/null && ' +
       'systemctl restart kube-apiserver',
-    expect: [{ step: 'version-from-jumpbox', by: 'check', diagnostics: ['unsuitable-purpose'] }],
+    // Named where it first shows (page 4's curl and every kubectl step), alone: never as a wrong CA.
+    expect: [
+      { step: 'health', by: 'check', diagnostics: ['bad-purpose'] },
+      { step: 'leader-leases', by: 'check', diagnostics: ['bad-purpose'] },
+      { step: 'cluster-info', by: 'check', diagnostics: ['bad-purpose'] },
+      { step: 'kubernetes-service', by: 'check', diagnostics: ['bad-purpose'] },
+      { step: 'version-from-jumpbox', by: 'check', diagnostics: ['unsuitable-purpose'] },
+    ],
     undoServer: 'cp /tmp/kas.crt /var/lib/kubernetes/kube-api-server.crt && systemctl restart kube-apiserver',
   },
   {

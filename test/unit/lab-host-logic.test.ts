@@ -47,7 +47,10 @@ describe('name resolution for the tutor only', () => {
     expect(w.scp).toContain('-F /s/ssh_config');
   });
   it('the server\'s /etc/hosts names it like chapter 3 does', () => {
-    expect(serverHosts('10.77.0.10')).toContain('10.77.0.10 server.kubernetes.local server\n');
+    const hosts = serverHosts('10.77.0.10');
+    expect(hosts).toContain('# Kubernetes The Hard Way\n10.77.0.10 server.kubernetes.local server\n');
+    // Chapter 3's `sed` on the 127.0.1.1 line: the name resolves to loopback first on the server.
+    expect(hosts.indexOf('127.0.1.1\tserver.kubernetes.local server')).toBeLessThan(hosts.indexOf('10.77.0.10'));
   });
 });
 
