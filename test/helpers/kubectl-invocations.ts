@@ -17,7 +17,7 @@ const SUBCOMMANDS = new Set(
 const COMMAND_START = /(?:^|[|;&(`]\s*|\$\s+|\bsudo\s+|\b[A-Z_]+=\S+\s+)kubectl\s+([a-z-]+)([^|;&`)\n]*)/g;
 
 /** A command the learner is meant to see fail says so in a shell comment. */
-export const FAILS_ON_PURPOSE = /#\s*fails on purpose/;
+const FAILS_ON_PURPOSE = /#\s*fails on purpose/;
 
 export interface KubectlUse {
   /** `path:line` of the lesson file. */
