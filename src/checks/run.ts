@@ -1,14 +1,18 @@
 // Runs a batch: compile, ONE exec of `/bin/sh -s` with the script on stdin, parse, judge.
 import type { Executor } from '../remote/executor.js';
+import { redactSecrets } from '../text/redact.js';
 import { sanitizeTerminal } from '../text/sanitize.js';
 import { compileBatch, type BatchItem, type BatchProbe } from './compile.js';
 import { KINDS } from './kinds/index.js';
-import type { SharedFacts } from './kinds/types.js';
+import type { Evaluation, Fields, SharedFacts } from './kinds/types.js';
 import { parseFrames } from './parse/frames.js';
 import type { MeasuredCheck, ProbeResult } from './result.js';
 import type { CheckSpec } from './spec.js';
 
-/** Evidence kept per check in results (and shown on screen). */
+/**
+ * Evidence kept per check in results (shown on screen, saved with a pass): key material is
+ * redacted before the cut, so a cut can never leave half a secret unrecognised.
+ */
 const EVIDENCE_CAP = 4096;
 
 export interface BatchOptions {
@@ -85,19 +89,26 @@ export async function runBatch(
   const checks = items.map((item, index): MeasuredCheck => {
     const frame = frames.checks.get(index);
     const fields = Object.fromEntries(Object.entries(frame?.fields ?? {}).map(([k, v]) => [k, sanitizeTerminal(v)]));
-    const evidence = Object.entries(fields)
-      .map(([k, v]) => `${k}: ${v.trim()}`)
-      .join('\n')
-      .slice(0, EVIDENCE_CAP);
+    const kind = KINDS[item.spec.kind] as {
+      evaluate(s: CheckSpec, f: Fields, sh: SharedFacts): Evaluation;
+      evidence?(s: CheckSpec, f: Fields): string;
+    };
+    const raw = kind.evidence
+      ? kind.evidence(item.spec, fields)
+      : Object.entries(fields)
+          .map(([k, v]) => `${k}: ${v.trim()}`)
+          .join('\n');
+    const evidence = redactSecrets(raw).slice(0, EVIDENCE_CAP);
     if (!frame || !frame.complete) return errorResult(item, 'incomplete', evidence);
-    const kind = KINDS[item.spec.kind] as { evaluate(s: CheckSpec, f: typeof fields, sh: SharedFacts): ReturnType<typeof KINDS.file.evaluate> };
     const e = kind.evaluate(item.spec, fields, shared);
+    // Findings quote what was found (a command's stdout), and are shown and printed too.
+    const findings = e.findings.map((f) => (f.found === undefined ? f : { ...f, found: redactSecrets(f.found) }));
     return {
       checkId: item.id,
       kind: item.spec.kind,
       subject: e.subject,
       status: e.status,
-      findings: e.findings,
+      findings,
       evidence: item.spec.kind === 'port' ? sanitizeTerminal(shared.ss ?? '').slice(0, EVIDENCE_CAP) : evidence,
       ...(e.error ? { error: e.error } : {}),
     };

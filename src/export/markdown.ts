@@ -14,13 +14,16 @@ import type { LoadedCourse } from '../course/loader.js';
 import type { Step } from '../course/schema.js';
 import { toPageViews, type PageView, type StepView } from '../course/view.js';
 import type { Lang, Translate } from '../i18n/types.js';
+import { sanitizeTerminal } from '../text/sanitize.js';
 
 export function renderChapterMarkdown(course: LoadedCourse, lang: Lang, t: Translate): string {
   // The views hold the prose in `lang` (and fail clearly if that language was not loaded);
   // the loaded steps add what the views leave out (cwd, the check specs).
   const views = toPageViews(course, lang);
   const blocks = views.flatMap((view, i) => renderPage(view, course.pages[i]!.steps, i + 1, t));
-  return `${blocks.filter((b) => b.trim() !== '').join('\n\n')}\n`;
+  // The document goes to a terminal as often as to a file (`--out -`): it passes the same
+  // sanitizer as everything the app shows (newlines and tabs, so all Markdown, are kept).
+  return sanitizeTerminal(`${blocks.filter((b) => b.trim() !== '').join('\n\n')}\n`);
 }
 
 function renderPage(view: PageView, steps: Step[], n: number, t: Translate): string[] {

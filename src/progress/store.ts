@@ -21,6 +21,7 @@ import {
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 import { LANGS, type Lang } from '../i18n/types.js';
+import { redactSecrets } from '../text/redact.js';
 import { sanitizeTerminal } from '../text/sanitize.js';
 import { parseTargetKey, progressFileName, targetKeyOf, type Target } from './paths.js';
 
@@ -212,13 +213,14 @@ export class ProgressStore {
 
   /**
    * The step's checks all passed: the first time sets firstPassedAt, every time refreshes
-   * lastCheckedAt and the evidence. Evidence came from the server, so it is stored sanitized.
+   * lastCheckedAt and the evidence. Evidence came from the server, so it is stored sanitized,
+   * and with key material redacted whoever built it.
    */
   recordPass(stepId: string, evidence: readonly EvidenceItem[]): void {
     const at = this.now().toISOString();
     const kept = evidence.slice(0, EVIDENCE_CAP).map((e) => ({
       checkId: e.checkId,
-      summary: capCodePoints(sanitizeTerminal(e.summary), SUMMARY_CAP),
+      summary: capCodePoints(redactSecrets(sanitizeTerminal(e.summary)), SUMMARY_CAP),
     }));
     this.updateStep(stepId, (r) => ({ ...r, firstPassedAt: r.firstPassedAt ?? at, lastCheckedAt: at, evidence: kept }));
   }

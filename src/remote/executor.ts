@@ -12,6 +12,13 @@ export interface ExecOptions {
   /** Called with each chunk as it arrives, for live output in the UI. */
   onStdout?: (chunk: string) => void;
   onStderr?: (chunk: string) => void;
+  /**
+   * The same as raw bytes; when given, the matching onStdout/onStderr is not called. For a
+   * consumer that keeps only the end of the output and need not decode the rest. The buffers
+   * are not reused by the executor, so they may be kept.
+   */
+  onStdoutBytes?: (chunk: Buffer) => void;
+  onStderrBytes?: (chunk: Buffer) => void;
   signal?: AbortSignal;
 }
 

@@ -2,6 +2,7 @@
 // (stdin, streaming, both streams drained and capped, timeout kills the whole process group).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import type { ExecOptions, ExecResult, Executor } from './executor.js';
 
 const DEFAULT_MAX_OUTPUT_BYTES = 1024 * 1024;
@@ -40,13 +41,23 @@ export class LocalExecutor implements Executor {
         chunks.push(chunk.subarray(0, room));
         return size + Math.min(room, chunk.length);
       };
+      // A character split across two chunks must not become two U+FFFD: decode per stream.
+      const liveOut = new StringDecoder('utf8');
+      const liveErr = new StringDecoder('utf8');
+      const live = (decoder: StringDecoder, chunk: Buffer, on?: (text: string) => void) => {
+        if (!on) return;
+        const text = decoder.write(chunk);
+        if (text) on(text);
+      };
       child.stdout.on('data', (c: Buffer) => {
         outBytes = keep(out, outBytes, c);
-        opts.onStdout?.(c.toString('utf8'));
+        if (opts.onStdoutBytes) opts.onStdoutBytes(c);
+        else live(liveOut, c, opts.onStdout);
       });
       child.stderr.on('data', (c: Buffer) => {
         errBytes = keep(err, errBytes, c);
-        opts.onStderr?.(c.toString('utf8'));
+        if (opts.onStderrBytes) opts.onStderrBytes(c);
+        else live(liveErr, c, opts.onStderr);
       });
       const killGroup = () => {
         try {

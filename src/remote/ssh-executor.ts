@@ -129,9 +129,11 @@ class Capture {
   constructor(
     private readonly max: number,
     private readonly onChunk: ((chunk: string) => void) | undefined,
+    private readonly onBytes?: (chunk: Buffer) => void,
   ) {}
   push(chunk: Buffer): void {
-    if (this.onChunk) {
+    if (this.onBytes) this.onBytes(chunk);
+    else if (this.onChunk) {
       const text = this.live.write(chunk);
       if (text) this.onChunk(text);
     }
@@ -157,8 +159,8 @@ function runCommand(conn: SshConnection, gate: ChannelGate, command: string, opt
   return new Promise<ExecResult>((resolve, reject) => {
     const started = performance.now();
     const max = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
-    const stdout = new Capture(max, options.onStdout);
-    const stderr = new Capture(max, options.onStderr);
+    const stdout = new Capture(max, options.onStdout, options.onStdoutBytes);
+    const stderr = new Capture(max, options.onStderr, options.onStderrBytes);
     let channel: ClientChannel | undefined;
     const tag = new PgidTagFilter();
     let killing = false;

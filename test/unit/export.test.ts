@@ -324,3 +324,38 @@ describe('code helpers', () => {
     expect(inlineCode('a \\\n    b\nc')).toBe('`a b c`');
   });
 });
+
+describe('export passes the same sanitizer as the screen', () => {
+  // One pack written twice: plain, and with terminal sequences, bidi controls and zero-width
+  // characters sprinkled through every kind of text. The exports must be identical.
+  const write = (dir: string, dirty: (s: string) => string): LoadedCourse => {
+    writeFileSync(join(dir, 'course.yaml'), 'id: hostile\nlanguages: [en, ko]\npages: [01-one]\n');
+    mkdirSync(join(dir, '01-one'), { recursive: true });
+    writeFileSync(
+      join(dir, '01-one', 'steps.yaml'),
+      `page: one\nsteps:\n  - id: s\n    where: server\n    run: ["${dirty('echo hi')}"]\n    checks:\n      - { kind: file, path: /etc/x }\n    hints: [one]\n`,
+    );
+    for (const lang of ['en', 'ko']) {
+      writeFileSync(
+        join(dir, '01-one', `${lang}.md`),
+        `# ${dirty('Page')}\n\n${dirty('Intro text')}\n\n<!-- step: s -->\n## ${dirty('Step')}\n\n${dirty('Body with `code`')}\n\n\`\`\`sh\n${dirty('ls -l')}\n\`\`\`\n\n- ${dirty('item')}\n\n<!-- hint: s.one -->\n${dirty('Hint')}\n`,
+      );
+    }
+    return loadCourse(dir);
+  };
+  const INSERTS = ['\u202e', '\u2066', '\u200b', '\ufeff', '\u2060', '\u200d', '\x1b]0;owned\x07', '\x1b[2J', '\x9b31m'];
+  const sprinkle = (s: string) => [...s].map((c, i) => c + (INSERTS[i % INSERTS.length] ?? '')).join('');
+  const base = mkdtempSync(join(tmpdir(), 'kthw-export-hostile-'));
+  afterAll(() => rmSync(base, { recursive: true, force: true }));
+  mkdirSync(join(base, 'clean'));
+  mkdirSync(join(base, 'dirty'));
+  const clean = write(join(base, 'clean'), (s) => s);
+  const dirty = write(join(base, 'dirty'), sprinkle);
+
+  it.each(LANGS)('in %s: no control, bidi or zero-width character is written, and the Markdown is unchanged', (lang) => {
+    const out = renderChapterMarkdown(dirty, lang, t(lang));
+    expect(out).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200b-\u200d\u2060\ufeff]/);
+    expect(out).toBe(renderChapterMarkdown(clean, lang, t(lang)));
+    expect(out).toContain('\n```sh\nls -l\n```\n');
+  });
+});

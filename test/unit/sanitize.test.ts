@@ -40,6 +40,47 @@ describe('sanitizeTerminal', () => {
   });
 });
 
+describe('sanitizeTerminal: invisible format characters', () => {
+  const INVISIBLES = [
+    ...'\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069', // bidi embeddings, overrides, isolates
+    ...'\u200e\u200f\u061c', // bidi marks
+    ...'\u200b\u200c\u200d\u2060\ufeff\u180e', // zero-width
+  ];
+
+  it.each([
+    ['a right-to-left override that shows a command reversed', 'rm -rf \u202e/ tsil\u202c', 'rm -rf / tsil'],
+    ['isolates', 'a\u2066b\u2069c\u2067d\u2068e', 'abcde'],
+    ['a zero-width space inside a word', 'kube\u200b-apiserver', 'kube-apiserver'],
+    ['a byte order mark at the start of output', '\ufeffkind: Config\n', 'kind: Config\n'],
+    ['word joiner and zero-width (non-)joiners', 'a\u2060b\u200cc\u200dd', 'abcd'],
+  ])('removes %s', (_, input, output) => {
+    expect(sanitizeTerminal(input)).toBe(output);
+  });
+
+  it('no bidi control or zero-width character survives, whatever surrounds it', () => {
+    const unit = fc.oneof(fc.constantFrom(...INVISIBLES), fc.string({ unit: 'grapheme', maxLength: 3 }), fc.string({ unit: 'binary', maxLength: 3 }));
+    fc.assert(
+      fc.property(fc.array(unit, { maxLength: 30 }), (parts) => {
+        const out = sanitizeTerminal(parts.join(''));
+        for (const c of INVISIBLES) expect(out).not.toContain(c);
+        expect(out).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
+      }),
+      { numRuns: 10_000 },
+    );
+  });
+
+  it('text around them is kept as it was, in order', () => {
+    const visible = fc.string({ unit: fc.constantFrom(...'abc XYZ 019 -_/:.가나다한국어\t\n{}"\'é…'.split('')) });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(visible, fc.constantFrom(...INVISIBLES, '')), { maxLength: 10 }), (pairs) => {
+        const plain = pairs.map(([v]) => v).join('');
+        expect(sanitizeTerminal(pairs.map(([v, x]) => v + x).join(''))).toBe(plain);
+      }),
+      { numRuns: 10_000 },
+    );
+  });
+});
+
 describe('shq', () => {
   it('round-trips any value through a real sh as one argument', () => {
     fc.assert(

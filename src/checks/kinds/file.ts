@@ -1,4 +1,6 @@
 // file: exists, type, mode, owner, group, sha256, contains — from `stat`, `sha256sum`, `head`.
+// The contents read for `contains` are never evidence (a file may hold a key or a `secret:`):
+// what is kept is the path, type, mode, owner, size and hash.
 import { shq } from '../../text/shell-quote.js';
 import type { FileCheck } from '../spec.js';
 import { finding, judged, type CheckKindModule, type Evaluation, type Fields } from './types.js';
@@ -9,6 +11,9 @@ const TYPE_NAMES: Record<string, 'file' | 'directory' | 'symlink'> = {
   directory: 'directory',
   'symbolic link': 'symlink',
 };
+
+/** Files up to this size are hashed for the evidence even when the check does not ask. */
+const HASH_EVIDENCE_MAX = 1024 * 1024;
 
 /** "600", "0600" -> "0600". */
 export function normalizeMode(mode: string): string {
@@ -24,9 +29,11 @@ export const fileKind: CheckKindModule<FileCheck> = {
       `p=''; for c in ${candidates}; do if [ -e "$c" ] || [ -L "$c" ]; then p=$c; break; fi; done`,
       `if [ -n "$p" ]; then`,
       `  _f path; printf '%s' "$p"`,
-      `  _f stat; stat -c '%F|%a|%U|%G|%s' -- ${p} 2>&1`,
+      `  s=$(stat -c '%F|%a|%U|%G|%s' -- ${p} 2>&1); _f stat; printf '%s\\n' "$s"`,
     ];
     if (spec.sha256) lines.push(`  _f sha256; sha256sum -- ${p} 2>&1 | cut -d ' ' -f 1`);
+    // Otherwise the hash is evidence for a regular file small enough to hash in passing.
+    else lines.push(`  if [ -f ${p} ] && [ "\${s##*|}" -le ${HASH_EVIDENCE_MAX} ] 2>/dev/null; then _f sha256; sha256sum -- ${p} 2>/dev/null; fi`);
     if (spec.contains !== undefined) lines.push(`  _f head; head -c 65536 -- ${p} 2>&1`);
     lines.push('else', '  _f absent; echo yes', 'fi');
     return lines.join('\n');
@@ -57,5 +64,22 @@ export const fileKind: CheckKindModule<FileCheck> = {
       findings.push(finding('contains', spec.contains, ok ? spec.contains : undefined, ok));
     }
     return judged(subject, findings);
+  },
+
+  evidence(_spec, fields: Fields): string {
+    if (fields.absent !== undefined) return 'absent';
+    const [type = '', mode = '', owner = '', group = '', size = ''] = (fields.stat ?? '').trim().split('|');
+    const facts: Array<[string, string | undefined]> = [
+      ['path', fields.path],
+      ['type', type],
+      ['mode', mode && normalizeMode(mode)],
+      ['owner', owner && `${owner}:${group}`],
+      ['size', size],
+      ['sha256', fields.sha256?.trim().split(/\s/)[0]],
+    ];
+    return facts
+      .filter((f): f is [string, string] => !!f[1])
+      .map(([k, v]) => `${k}: ${v}`)
+      .join('\n');
   },
 };

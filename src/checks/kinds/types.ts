@@ -22,6 +22,8 @@ export interface CheckKindModule<S> {
   /** POSIX sh that prints fields with `_f <name>` then the field's text. Values go through shq. */
   gather(spec: S): string;
   evaluate(spec: S, fields: Fields, shared: SharedFacts): Evaluation;
+  /** The evidence kept from the fields, when not all of them (file contents never are). */
+  evidence?(spec: S, fields: Fields): string;
 }
 
 export function finding(property: string, expected: string, found: string | undefined, ok: boolean): Finding {
