@@ -245,7 +245,7 @@ async function runTui(
         text: s.t('ui:notice.progressCorrupt', { reason: opened.notice.reason, movedTo: opened.notice.movedTo }),
       });
     }
-    void s.start();
+    s.fire(s.start());
     return s;
   };
 

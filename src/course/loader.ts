@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
 import type { CheckSpec } from '../checks/spec.js';
+import { patternProblem } from '../checks/text-match.js';
 import type { Lang } from '../i18n/types.js';
 import { parseProse, type PageProse } from './prose.js';
 import { hasPath, lineForPath, parseYamlSource, type YamlSource } from './positions.js';
@@ -104,6 +105,7 @@ export function loadCourse(dir: string, langs?: readonly Lang[]): LoadedCourse {
     const page: LoadedPage = { id: parsed?.page ?? folder, folder, steps: [], prose: {} };
     if (src && parsed) {
       page.steps = crossCheckSteps(parsed, folder, src, stepsFile, stepHomes, report);
+      checkPatterns(src, stepsFile, report);
     }
     for (const lang of languages) {
       const proseFile = `${folder}/${lang}.md`;
@@ -125,6 +127,28 @@ export function loadCourse(dir: string, langs?: readonly Lang[]): LoadedCourse {
 }
 
 type Report = (file: string, line: number, message: string) => void;
+
+/**
+ * Every `matches:` expression (checks, diagnostics, journal and output matches) must compile
+ * under RE2, the engine checks run on: said here with file:line, not as a crash at check time.
+ */
+function checkPatterns(src: YamlSource, file: string, report: Report): void {
+  const walk = (node: unknown, path: PropertyKey[]): void => {
+    if (Array.isArray(node)) return node.forEach((item, i) => walk(item, [...path, i]));
+    if (node === null || typeof node !== 'object') return;
+    for (const [key, value] of Object.entries(node)) {
+      if (key === 'matches' && typeof value === 'string') {
+        const problem = patternProblem(value);
+        if (problem) {
+          report(file, lineForPath(src, [...path, key]), `matches: ${JSON.stringify(value)} is not a pattern the checks can use (RE2 syntax, no lookaround or backreferences): ${problem}`);
+        }
+      } else {
+        walk(value, [...path, key]);
+      }
+    }
+  };
+  walk(src.doc.toJS(), []);
+}
 
 function readYaml(dir: string, file: string, report: Report): YamlSource | undefined {
   const path = join(dir, file);

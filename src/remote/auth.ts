@@ -1,6 +1,7 @@
 // Client authentication in OpenSSH's order: ssh-agent first, then the identity files. Key files
 // are read only when their turn comes, so a passphrase is asked only if the agent did not work.
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { CONFIG_CAP, readCapped } from './read-capped.js';
 import ssh2 from 'ssh2';
 import type { AnyAuthMethod, AuthHandlerMiddleware, IdentityCallback, ParsedKey } from 'ssh2';
 import type { AuthAttempt, AuthSkip, ConnectFailure } from './connect-error.js';
@@ -106,7 +107,7 @@ export function makeAuthHandler(
             log.skipped.push({ path: step.path, reason: 'passphrase-declined' });
             continue;
           }
-          const decrypted = utils.parseKey(await readFile(step.path), passphrase);
+          const decrypted = utils.parseKey(await readKeyFile(step.path), passphrase);
           if (decrypted instanceof Error) {
             log.failure = { ...where, kind: 'passphrase', keyPath: step.path };
             return false;
@@ -145,7 +146,7 @@ type LoadedKey = ParsedKey | 'encrypted' | 'missing' | 'unreadable' | 'unsupport
 async function loadKey(path: string): Promise<LoadedKey> {
   let data: Buffer;
   try {
-    data = await readFile(path);
+    data = await readKeyFile(path);
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'unreadable';
   }
@@ -154,6 +155,11 @@ async function loadKey(path: string): Promise<LoadedKey> {
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
   if (!key || !key.isPrivateKey()) return 'unsupported';
   return key;
+}
+
+/** A key is a few KiB: a device or a huge file named as one is refused, not read without end. */
+function readKeyFile(path: string): Promise<Buffer> {
+  return readCapped(path, CONFIG_CAP, 'read as an SSH key');
 }
 
 async function isSocket(path: string): Promise<boolean> {
@@ -168,13 +174,13 @@ async function isSocket(path: string): Promise<boolean> {
 async function publicBlobs(paths: readonly string[]): Promise<Buffer[]> {
   const blobs: Buffer[] = [];
   for (const path of paths) {
-    const pub = await readFile(`${path}.pub`, 'utf8').catch(() => undefined);
+    const pub = await readKeyFile(`${path}.pub`).then((b) => b.toString('utf8'), () => undefined);
     const fromPub = pub?.trim().split(/\s+/)[1];
     if (fromPub) {
       blobs.push(Buffer.from(fromPub, 'base64'));
       continue;
     }
-    const text = await readFile(path, 'utf8').catch(() => undefined);
+    const text = await readKeyFile(path).then((b) => b.toString('utf8'), () => undefined);
     if (text === undefined) continue;
     const parsed = utils.parseKey(text);
     if (!(parsed instanceof Error)) {

@@ -1,8 +1,9 @@
 // The thin fs shell around ssh-config.ts: reads ~/.ssh/config and /etc/ssh/ssh_config (and their
 // Includes) from disk, and builds the resolve context from this process.
-import { globSync, readFileSync } from 'node:fs';
+import { globSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { CONFIG_CAP, readCappedSync } from './read-capped.js';
 import {
   parseSshConfig,
   resolveTarget,
@@ -16,7 +17,7 @@ import {
 export const nodeConfigSource: ConfigSource = {
   read(file) {
     try {
-      return readFileSync(file, 'utf8');
+      return readCappedSync(file, CONFIG_CAP, 'read as an ssh config').toString('utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'EISDIR') return undefined;
       throw err;

@@ -36,6 +36,8 @@ export type Action =
   | { type: 'run-output'; stepId: string; chunk: string }
   | { type: 'run-done'; stepId: string; code: number | null; timedOut: boolean; diagnostics: string[] }
   | { type: 'forget'; stepIds: string[] }
+  /** A check or run ended in an error (connection lost, save failed): nothing is busy any more. */
+  | { type: 'effect-failed'; stepIds: string[] }
   /** The learner chose an option; right or wrong is decided here, from the plan's answer. */
   | { type: 'quiz-answer'; stepId: string; questionId: string; optionId: string }
   /** Show another frame of a step's diagram (`count`: how many it has, like `available` of hints). */
@@ -126,6 +128,17 @@ export function reduce(plan: CoursePlan, state: TutorState, action: Action): Tut
         runDiagnostics: action.diagnostics,
         diagnostics: unique(action.diagnostics),
       }));
+    case 'effect-failed': {
+      let next = state;
+      for (const id of action.stepIds) {
+        next = withFacts(next, id, (f) => ({
+          ...f,
+          busy: null,
+          run: f.run && !f.run.done ? { ...f.run, done: true } : f.run,
+        }));
+      }
+      return next;
+    }
     case 'forget': {
       let next = state;
       const passedBefore = new Set(state.passedBefore);

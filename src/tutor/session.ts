@@ -4,12 +4,16 @@ import type { CheckResult, MeasuredCheck, ProbeResult } from '../checks/result.j
 import type { CheckSpec, Where } from '../checks/spec.js';
 import { probeId, type Probe, type Step } from '../course/schema.js';
 import type { Lang, Translate } from '../i18n/types.js';
-import type { Executor } from '../remote/executor.js';
+import { isConnectError } from '../remote/connect-error.js';
+import type { ExecResult, Executor } from '../remote/executor.js';
+import { explainConnectError } from '../remote/explain.js';
+import { KnownHostsFileError } from '../remote/known-hosts-file.js';
 import type { HostKeyQuestion, ConnectPrompts as Prompts, LinkOutcome as ConnectOutcome } from '../remote/server-link.js';
 import { sanitizeTerminal } from '../text/sanitize.js';
+import { OutputTail } from '../text/output-tail.js';
 import { shq } from '../text/shell-quote.js';
 import { matchDiagnostics } from './diagnose.js';
-import { reduce, type Action } from './reducer.js';
+import { reduce, RUN_OUTPUT_CAP, type Action } from './reducer.js';
 import {
   allStepIds,
   checksPassed,
@@ -111,6 +115,8 @@ export class TutorSession {
   private readonly plan: CoursePlan;
   private pending: Pending | null = null;
   private connected = false;
+  /** Runs in flight, by step: a second copy of the same step is refused; quitting stops them. */
+  private readonly runs = new Map<string, { abort: AbortController; done: Promise<void> }>();
 
   constructor(private readonly deps: SessionDeps) {
     this.plan = { pages: deps.pages };
@@ -152,24 +158,66 @@ export class TutorSession {
     this.dispatch({ type: 'notice', text: this.t(key, params) });
   }
 
+  /** An error in the learner's words, one line: a dropped connection explained, anything else as said. */
+  private reason(err: unknown): string {
+    if (isConnectError(err)) return explainConnectError(err, this.t).why;
+    if (err instanceof KnownHostsFileError) {
+      return this.t(`remote:knownHostsFile.${err.problem}`, { file: err.file, dir: err.dir, reason: err.reason });
+    }
+    const text = err instanceof Error ? err.message : String(err);
+    return sanitizeTerminal(text).split('\n')[0]!.trim() || String(err);
+  }
+
+  /** A failed effect becomes a notice and frees its steps; the app keeps going. */
+  private failed(err: unknown, stepIds: string[], key = 'ui:notice.effectFailed'): void {
+    if (stepIds.length > 0) this.dispatch({ type: 'effect-failed', stepIds });
+    this.notice(key, { reason: this.reason(err) });
+  }
+
+  /**
+   * Starts an effect from the UI without awaiting it: whatever it throws is said as a notice.
+   * Every UI call site goes through here, so no rejection can end the app.
+   */
+  fire(effect: Promise<unknown> | (() => Promise<unknown>)): void {
+    try {
+      const p = typeof effect === 'function' ? effect() : effect;
+      p.catch((err: unknown) => this.failed(err, this.busySteps()));
+    } catch (err) {
+      this.failed(err, this.busySteps());
+    }
+  }
+
+  private busySteps(): string[] {
+    return Object.entries(this.state.facts)
+      .filter(([id, f]) => f.busy && !this.runs.has(id))
+      .map(([id]) => id);
+  }
+
   // --- connection ---
   async connect(): Promise<boolean> {
     this.dispatch({ type: 'connection', connection: { kind: 'connecting', label: this.deps.server.label } });
-    const outcome = await this.deps.server.connect(
-      {
-        confirmHostKey: (question) =>
-          new Promise<boolean>((resolve) => {
-            this.pending = { kind: 'host-key', question, resolve };
-            this.dispatch({ type: 'overlay', overlay: { kind: 'host-key', ...question } });
-          }),
-        askPassphrase: (keyPath) =>
-          new Promise<string | undefined>((resolve) => {
-            this.pending = { kind: 'passphrase', keyPath, resolve };
-            this.dispatch({ type: 'overlay', overlay: { kind: 'passphrase', keyPath } });
-          }),
-      },
-      this.t,
-    );
+    let outcome: ConnectOutcome;
+    try {
+      outcome = await this.deps.server.connect(
+        {
+          confirmHostKey: (question) =>
+            new Promise<boolean>((resolve) => {
+              this.pending = { kind: 'host-key', question, resolve };
+              this.dispatch({ type: 'overlay', overlay: { kind: 'host-key', ...question } });
+            }),
+          askPassphrase: (keyPath) =>
+            new Promise<string | undefined>((resolve) => {
+              this.pending = { kind: 'passphrase', keyPath, resolve };
+              this.dispatch({ type: 'overlay', overlay: { kind: 'passphrase', keyPath } });
+            }),
+        },
+        this.t,
+      );
+    } catch (err) {
+      // Trusting a key (known_hosts not writable) or the link itself threw: a failed connection.
+      outcome = { ok: false, why: this.reason(err), todo: this.t('ui:connection.errorTodo') };
+      if (this.pending) this.dispatch({ type: 'overlay', overlay: { kind: 'none' } });
+    }
     this.pending = null;
     this.connected = outcome.ok;
     this.dispatch({
@@ -209,6 +257,15 @@ export class TutorSession {
    * (jumpbox, server), then each step gets its results, diagnostics and progress record.
    */
   async check(stepIds: string[]): Promise<void> {
+    const ids = stepIds.filter((id) => !this.runs.has(id));
+    try {
+      await this.checkNow(ids);
+    } catch (err) {
+      this.failed(err, ids, 'ui:notice.checkFailed');
+    }
+  }
+
+  private async checkNow(stepIds: string[]): Promise<void> {
     // A quiz step is answered, not checked: it never reaches the server.
     const steps = stepIds.map((id) => this.stepById(id)).filter((s): s is Step => !!s && !s.quiz);
     if (steps.length === 0) return;
@@ -236,6 +293,7 @@ export class TutorSession {
     }
 
     const measured = new Map<string, MeasuredCheck>();
+    let lost: unknown = null;
     const probesByStep = new Map<string, ProbeResult[]>();
     await Promise.all(
       (['jumpbox', 'server'] as const).map(async (where) => {
@@ -248,11 +306,27 @@ export class TutorSession {
         } else {
           // Probe ids are shared between steps (two steps may read the same journal): run once.
           const uniqueProbes = [...new Map(probes.map((p) => [p.id, { id: p.id, probe: p.probe }])).values()];
-          results = await this.deps.runBatch(
-            executor,
-            items.map((it) => ({ id: it.key, spec: it.spec })),
-            uniqueProbes,
-          );
+          // The batch runner turns a failed exec into error results; the session still needs to
+          // know the connection failed, to say so.
+          const watched: Executor = {
+            label: executor.label,
+            exec: (command, options) =>
+              executor.exec(command, options).catch((err: unknown) => {
+                lost = err;
+                throw err;
+              }),
+          };
+          try {
+            results = await this.deps.runBatch(
+              watched,
+              items.map((it) => ({ id: it.key, spec: it.spec })),
+              uniqueProbes,
+            );
+          } catch (err) {
+            // The connection dropped mid-batch: these checks did not run; the other side's stand.
+            lost = err;
+            results = { checks: items.map((it) => unavailable(it.key, it.id, it.spec, 'failed')), probes: [] };
+          }
         }
         for (const r of results.checks) measured.set(r.checkId, r);
         for (const p of probes) {
@@ -288,6 +362,7 @@ export class TutorSession {
     this.dispatch({ type: 'check-done', results });
     this.recordProgress(steps, results, wasDone);
     this.announce(steps.map((s) => s.id), wasDone, Date.now() - started);
+    if (lost !== null) this.notice('ui:notice.checkFailed', { reason: this.reason(lost) });
   }
 
   private recordProgress(
@@ -373,6 +448,7 @@ export class TutorSession {
     const step = this.selectedStep();
     if (!step) return;
     if (this.refuseIfLocked(this.state.page, this.state.step)) return;
+    if (this.refuseIfRunning(step.id)) return;
     if (step.quiz) {
       this.notice('ui:quiz.notice.noCheck', { count: this.selectedQuestionOptions() });
       return;
@@ -415,27 +491,77 @@ export class TutorSession {
     const step = this.stepById(stepId);
     if (!step) return;
     this.dispatch({ type: 'overlay', overlay: { kind: 'none' } });
+    if (this.refuseIfRunning(stepId)) return;
     const commands = this.commandsFor(stepId, fix);
     const executor = this.executorFor(step.where);
     if (!executor || commands.length === 0) {
       this.notice(executor ? 'ui:notice.noRun' : 'ui:notice.offline');
       return;
     }
-    this.record((p) => p.recordAttempt(step.id));
-    this.dispatch({ type: 'run-start', stepId, command: commands.join('\n') });
-    // Live output is untrusted remote text: strip terminal control sequences before it is kept.
-    const onChunk = (chunk: string) => this.dispatch({ type: 'run-output', stepId, chunk: sanitizeTerminal(chunk) });
-    const result = await executor.exec('/bin/sh -s', {
-      stdin: runScript(commands, this.cwdFor(step)),
-      timeoutMs: step.timeoutSeconds * 1000,
-      onStdout: onChunk,
-      onStderr: onChunk,
-    });
+    const abort = new AbortController();
+    let settle = () => {};
+    this.runs.set(stepId, { abort, done: new Promise<void>((r) => (settle = r)) });
+    let result: ExecResult;
+    // Live output is untrusted remote text and may not end: only its last RUN_OUTPUT_CAP
+    // characters are kept, sanitized, and handed to the screen a few times a second.
+    const tail = new OutputTail(RUN_OUTPUT_CAP, (text) => this.dispatch({ type: 'run-output', stepId, chunk: text }));
+    try {
+      this.record((p) => p.recordAttempt(step.id));
+      this.dispatch({ type: 'run-start', stepId, command: commands.join('\n') });
+      result = await executor.exec('/bin/sh -s', {
+        stdin: runScript(commands, this.cwdFor(step)),
+        timeoutMs: step.timeoutSeconds * 1000,
+        // The screen's tail is all the session uses; the executor keeps no more than that.
+        maxOutputBytes: RUN_OUTPUT_CAP,
+        onStdoutBytes: (chunk) => tail.pushBytes(chunk, 'stdout'),
+        onStderrBytes: (chunk) => tail.pushBytes(chunk, 'stderr'),
+        onStdout: (chunk) => tail.push(chunk, 'stdout'),
+        onStderr: (chunk) => tail.push(chunk, 'stderr'),
+        signal: abort.signal,
+      });
+    } catch (err) {
+      if (abort.signal.aborted) {
+        this.dispatch({ type: 'effect-failed', stepIds: [stepId] });
+        this.notice('ui:notice.runStopped');
+      } else {
+        this.failed(err, [stepId], 'ui:notice.runFailed');
+      }
+      return;
+    } finally {
+      tail.end();
+      this.runs.delete(stepId);
+      settle();
+    }
     const output = this.state.facts[stepId]?.run?.text ?? '';
     const diagnostics =
       result.code === 0 ? [] : matchDiagnostics(step.diagnostics, { checks: null, probes: [], run: { code: result.code, output } });
     this.dispatch({ type: 'run-done', stepId, code: result.code, timedOut: result.timedOut, diagnostics });
     await this.check([stepId]);
+  }
+
+  /** True (and said) when this step's commands are still running: one copy at a time. */
+  private refuseIfRunning(stepId: string): boolean {
+    if (!this.runs.has(stepId)) return false;
+    this.notice('ui:notice.alreadyRunning');
+    return true;
+  }
+
+  /** Whether a step's commands are running now (quitting asks first). */
+  get running(): boolean {
+    return this.runs.size > 0;
+  }
+
+  /**
+   * Stops every run: the executor kills the remote process group before the run settles. Waits
+   * for that at most `timeoutMs` (a dead connection cannot confirm the kill).
+   */
+  async stopRuns(timeoutMs = 5000): Promise<void> {
+    const runs = [...this.runs.values()];
+    for (const r of runs) r.abort.abort(new Error('stopped by the learner'));
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)));
+    await Promise.race([Promise.all(runs.map((r) => r.done)), late]);
+    clearTimeout(timer);
   }
 
   /** Tells the learner which step to finish first, when this one is still locked. */
@@ -568,7 +694,8 @@ export class TutorSession {
     quizPassed?: Record<string, string[]>;
   }): Promise<void> {
     const { server, progress, passedBefore, quizPassed = {} } = next;
-    await this.deps.server.close();
+    await this.stopRuns();
+    await this.closeQuietly();
     this.deps.server = server;
     this.deps.targetTyped = next.typed;
     this.deps.progress = progress;
@@ -579,7 +706,16 @@ export class TutorSession {
   }
 
   async close(): Promise<void> {
-    await this.deps.server.close();
+    await this.closeQuietly();
+  }
+
+  /** Closing a connection that already dropped may fail; there is nothing left to do about it. */
+  private async closeQuietly(): Promise<void> {
+    try {
+      await this.deps.server.close();
+    } catch {
+      // already gone
+    }
   }
 }
 

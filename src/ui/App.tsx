@@ -5,6 +5,7 @@ import Spinner from 'ink-spinner';
 import { useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
 import type { CheckResult } from '../checks/result.js';
 import type { Lang, Translate } from '../i18n/types.js';
+import { wrapExplanation } from '../remote/explain.js';
 import type { TutorSession } from '../tutor/session.js';
 import { pageUnlocked, stepStatus, type TutorState } from '../tutor/state.js';
 import { buildPageDocument, type PageView } from './document.js';
@@ -44,9 +45,17 @@ export function App(props: AppProps) {
   const plan = session.coursePlan;
   const pages = useMemo(() => props.pagesIn(state.lang), [props.pagesIn, state.lang]);
   const page = pages[state.page];
-  // An unreachable server gets a second status line: why on the first, what to do on the second.
+  // An unreachable server gets more status lines: why, then what to do, wrapped and never cut
+  // (they carry fingerprints and the exact `ssh-keygen -R` command; the spinner may take two
+  // columns). On a very short terminal the page keeps three rows and the failure gives way.
   const failed = state.connection.kind === 'failed' ? state.connection : null;
-  const bodyRows = Math.max(3, rows - CHROME_ROWS - (failed ? 1 : 0));
+  const statusText = statusLine(state, t, !!page && !pageUnlocked(plan, state, state.page));
+  const room = Math.max(2, rows - CHROME_ROWS - 2);
+  const todoAll = failed ? wrapExplanation(failed.todo, columns) : [];
+  const statusAll = failed ? wrapExplanation(statusText, columns - 2) : [statusText];
+  const statusRows = statusAll.slice(0, Math.max(1, room - todoAll.length));
+  const todoRows = todoAll.slice(0, Math.max(0, room - statusRows.length));
+  const bodyRows = Math.max(3, rows - CHROME_ROWS - (statusRows.length - 1) - todoRows.length);
   const app = useApp();
 
   const statuses = (page?.steps ?? []).map((_, i) => stepStatus(plan, state, state.page, i));
@@ -124,12 +133,23 @@ export function App(props: AppProps) {
     props.onExit?.();
     app.exit();
   };
+  // Quitting while a step's commands run asks first (q again), then kills them on the server.
+  const quitArmed = useRef(false);
+  const requestQuit = () => {
+    if (!session.running) return quit();
+    if (!quitArmed.current) {
+      quitArmed.current = true;
+      return session.dispatch({ type: 'notice', text: t('ui:notice.quitRunning') });
+    }
+    session.dispatch({ type: 'notice', text: t('ui:notice.stopping') });
+    session.fire(session.stopRuns().finally(quit));
+  };
 
   const onPageAction = (action: KeyAction, input: string) => {
     const step = session.selectedStep();
     switch (action) {
       case 'quit':
-        return quit();
+        return requestQuit();
       case 'help':
         return session.dispatch({ type: 'overlay', overlay: { kind: 'help' } });
       case 'outline':
@@ -153,7 +173,7 @@ export function App(props: AppProps) {
         if (!pageUnlocked(plan, state, target)) {
           session.dispatch({ type: 'notice', text: t('ui:notice.pageLocked', { page: target + 1 }) });
         }
-        void session.openPage(target);
+        session.fire(session.openPage(target));
         return;
       }
       case 'run':
@@ -164,7 +184,7 @@ export function App(props: AppProps) {
         return session.requestRun(fix.diagnostic);
       }
       case 'check':
-        void session.checkSelected();
+        session.fire(session.checkSelected());
         return;
       case 'hint':
         return session.hint();
@@ -194,6 +214,7 @@ export function App(props: AppProps) {
   useInput(
     (input, key) => {
       const action = actionFor('page', input, key);
+      if (action !== 'quit') quitArmed.current = false;
       if (action) onPageAction(action, input);
     },
     { isActive: state.overlay.kind === 'none' },
@@ -201,7 +222,6 @@ export function App(props: AppProps) {
 
   const visible = doc.lines.slice(state.scroll, state.scroll + bodyRows);
   const busy = Object.values(state.facts).some((f) => f.busy);
-  const locked = !!page && !pageUnlocked(plan, state, state.page);
 
   return (
     <Box flexDirection="column" width={columns} height={rows}>
@@ -218,7 +238,7 @@ export function App(props: AppProps) {
             columns={columns}
             rows={bodyRows}
             changeTarget={props.changeTarget}
-            onQuit={quit}
+            onQuit={requestQuit}
           />
         )}
       </Box>
@@ -228,13 +248,19 @@ export function App(props: AppProps) {
             <Spinner type="dots" />{' '}
           </Text>
         ) : null}
-        <Text wrap="truncate-end">{statusLine(state, t, !!locked)}</Text>
+        <Box flexDirection="column">
+          {statusRows.map((line, i) => (
+            <Text key={i} wrap="truncate-end">
+              {line}
+            </Text>
+          ))}
+        </Box>
       </Box>
-      {failed ? (
-        <Text color="yellow" wrap="truncate-end">
-          {failed.todo}
+      {todoRows.map((line, i) => (
+        <Text key={i} color="yellow" wrap="truncate-end">
+          {line}
         </Text>
-      ) : null}
+      ))}
       <Text dimColor wrap="truncate-end">
         {footerKeys(t)}
       </Text>

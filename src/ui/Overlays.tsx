@@ -85,7 +85,7 @@ function Outline({ session, state, pages, t, cursor, onQuit }: OverlayProps & { 
       const next = Math.max(0, Math.min(pages.length - 1, cursor + (action === 'scroll-down' ? 1 : -1)));
       session.dispatch({ type: 'overlay', overlay: { kind: 'outline', cursor: next } });
     } else if (action === 'confirm') {
-      void session.openPage(cursor);
+      session.fire(session.openPage(cursor));
     } else if (action === 'cancel') {
       close(session);
     } else if (action === 'quit') {
@@ -116,7 +116,7 @@ function ConfirmRun({ session, t, stepId, fix }: OverlayProps & { stepId: string
   const commands = session.commandsFor(stepId, fix);
   useInput((input, key) => {
     const action = actionFor('confirm', input, key);
-    if (action === 'confirm') void session.run(stepId, fix);
+    if (action === 'confirm') session.fire(session.run(stepId, fix));
     else if (action === 'cancel') close(session);
   });
   if (!step) return null;
@@ -142,7 +142,7 @@ function ConfirmRun({ session, t, stepId, fix }: OverlayProps & { stepId: string
 function ConfirmReset({ session, state, t, scope }: OverlayProps & { scope: 'page' | 'all' }) {
   useInput((input, key) => {
     const action = actionFor('confirm', input, key);
-    if (action === 'confirm') void session.reset(scope);
+    if (action === 'confirm') session.fire(session.reset(scope));
     else if (action === 'cancel') close(session);
   });
   return (

@@ -21,7 +21,10 @@ export function TargetForm({ t, initial, submit, onCancel }: TargetFormProps) {
       <TextInput
         initial={initial}
         onSubmit={(value) => {
-          void Promise.resolve(submit(value.trim())).then(setError);
+          // A target that throws (unreadable config, a link that fails to close) is an error to show.
+          Promise.resolve()
+            .then(() => submit(value.trim()))
+            .then(setError, (err: unknown) => setError(err instanceof Error ? err.message : String(err)));
         }}
         onCancel={onCancel}
       />
