@@ -4,12 +4,14 @@
 // Trust on first use: the host verifier never waits for a person (ssh2's handshake keeps
 // running meanwhile). It REJECTS an unknown key; connect fails with 'host-key-unknown' carrying
 // the key and fingerprint; the caller asks the learner, calls trustHostKey() and connects again.
-// A changed or revoked key is refused and never offered for trust.
+// A changed or revoked key is refused and never offered for trust (also with
+// StrictHostKeyChecking no, where ssh would warn and go on). "Changed" is OpenSSH's meaning: the
+// host has recorded keys and this is none of them, whatever their type.
 import dns from 'node:dns';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
-import type { Client as SshClient } from 'ssh2';
+import type { Client as SshClient, ServerHostKeyAlgorithm } from 'ssh2';
 import { makeAuthHandler, type AskPassphrase, type AuthLog } from './auth.js';
 import { ConnectError, classifySocketError, printable, type ConnectFailure, type KnownKey } from './connect-error.js';
 import { appendKnownHostsLine, readKnownHosts } from './known-hosts-file.js';
@@ -18,6 +20,7 @@ import {
   keyTypeOfBlob,
   knownHostsLine,
   lookupHostKey,
+  orderHostKeyAlgorithms,
   type KnownHostEntry,
 } from './known-hosts.js';
 import { targetKey, type ResolvedTarget } from './ssh-config.js';
@@ -136,6 +139,12 @@ function handshake(
         case 'unknown': {
           const knownHostsFile = target.knownHostsFiles[0];
           const mode = target.strictHostKeyChecking;
+          // ssh with "no" would go on with a key revoked under the bare host name; we refuse it.
+          if (found.revokedWithoutPort && mode === 'no') {
+            const known = knownKey(found.revokedWithoutPort);
+            hostKeyFailure = { ...where, kind: 'host-key-revoked', keyType, fingerprint, known };
+            return verify(false);
+          }
           // accept-new (and "no", which we never let weaken a CHANGED key) record new keys themselves.
           if ((mode === 'accept-new' || mode === 'no') && knownHostsFile) {
             const line = knownHostsLine(target.hostName, target.port, keyBlob, { hashed: target.hashKnownHosts });
@@ -206,6 +215,11 @@ function handshake(
         username: target.user,
         hostVerifier,
         authHandler: makeAuthHandler(target, where, authLog, deadline, options.askPassphrase),
+        // As ssh does: ask first for key types known_hosts has for this host; otherwise a server
+        // preferring another type shows a key ssh would never see (a prompt, or "changed").
+        algorithms: {
+          serverHostKey: orderHostKeyAlgorithms(knownEntries, target.hostName, target.port) as ServerHostKeyAlgorithm[],
+        },
         keepaliveInterval: target.serverAliveIntervalSec * 1000,
         keepaliveCountMax: 3, // ServerAliveCountMax's default
         readyTimeout: 0, // our Deadline instead: it can pause during a passphrase prompt

@@ -1,5 +1,6 @@
 // Connection failures and config problems in the learner's language: why it happened and what
 // to do. PURE: text comes from locales/<lang>/remote.json through the `t` passed in.
+import stringWidth from 'string-width';
 import type { Translate } from '../i18n/types.js';
 import type { AuthAttempt, AuthSkip, ConnectError, ConnectFailure } from './connect-error.js';
 import { knownHostsName } from './known-hosts.js';
@@ -139,4 +140,47 @@ export function explainConfigError(err: SshConfigError, t: Translate, alias = 's
 export function describeConfigWarning(w: ConfigWarning, t: Translate): string {
   const key = w.code === 'match-unsupported' ? 'matchUnsupported' : 'optionUnsupported';
   return t(`remote:config.warning.${key}`, { file: w.file, line: w.line, keyword: w.keyword });
+}
+
+const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/**
+ * Wraps an explanation to `columns` terminal columns (measured with string-width, so Hangul
+ * counts two) instead of cutting it: fingerprints and the `ssh-keygen -R ...` command must
+ * stay visible. A `quoted command` is kept on one line whenever it fits; only a token wider
+ * than the whole line is split.
+ */
+export function wrapExplanation(text: string, columns: number): string[] {
+  const width = Math.max(10, Math.floor(columns));
+  const tokens = text.match(/(?:[^\s`]*`[^`]*`)+[^\s`]*|\S+/g) ?? [];
+  const lines: string[] = [];
+  let current = '';
+  let currentWidth = 0;
+  const flush = () => {
+    if (current) lines.push(current);
+    current = '';
+    currentWidth = 0;
+  };
+  for (const token of tokens) {
+    const w = stringWidth(token);
+    if (current && currentWidth + 1 + w <= width) {
+      current += ` ${token}`;
+      currentWidth += 1 + w;
+      continue;
+    }
+    flush();
+    if (w <= width) {
+      current = token;
+      currentWidth = w;
+      continue;
+    }
+    for (const { segment } of segmenter.segment(token)) {
+      const sw = stringWidth(segment);
+      if (currentWidth + sw > width) flush();
+      current += segment;
+      currentWidth += sw;
+    }
+  }
+  flush();
+  return lines;
 }

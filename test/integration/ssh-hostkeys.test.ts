@@ -105,17 +105,22 @@ describe('other host key states', () => {
     });
   });
 
-  it('treats a key of a new type as unknown (not changed) and names the known ones', async () => {
+  it('refuses as changed a host known only with another key type, even with accept-new (as ssh 9.2 does)', async () => {
+    // ssh: "WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! ... Offending ECDSA key in FILE:1".
     const file = path.join(sshd.dir, 'known_hosts_ecdsa');
     const fixture = path.join(import.meta.dirname, '..', 'fixtures', 'known-hosts', 'host_ecdsa.pub');
     const ecdsa = (await readFile(fixture, 'utf8')).split(' ').slice(0, 2).join(' ');
     await writeFile(file, `[127.0.0.1]:${sshd.port} ${ecdsa}\n`);
-    const failure = await failureOf(await targetFor(sshd, { knownHostsFile: file }));
-    expect(failure.kind).toBe('host-key-unknown');
-    if (failure.kind !== 'host-key-unknown') return;
-    expect(failure.otherKeys).toEqual([
-      { keyType: 'ecdsa-sha2-nistp256', fingerprint: expect.stringMatching(/^SHA256:/), file, line: 1 },
-    ]);
+    for (const mode of ['ask', 'accept-new']) {
+      const failure = await failureOf(await targetFor(sshd, { knownHostsFile: file, extra: [`StrictHostKeyChecking ${mode}`] }));
+      expect(failure).toMatchObject({
+        kind: 'host-key-changed',
+        keyType: 'ssh-ed25519',
+        fingerprint: sshd.hostKeyFingerprint,
+        known: { keyType: 'ecdsa-sha2-nistp256', file, line: 1 },
+      });
+    }
+    expect(await readFile(file, 'utf8')).toBe(`[127.0.0.1]:${sshd.port} ${ecdsa}\n`);
   });
 
   it('StrictHostKeyChecking accept-new records a new key by itself (plain when HashKnownHosts no)', async () => {

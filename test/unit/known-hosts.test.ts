@@ -121,27 +121,67 @@ describe('lookupHostKey', () => {
     expect(lookupHostKey(file.entries, 'node-1.kubernetes.local', 22, 'ssh-ed25519', node).status).toBe('trusted');
   });
 
-  it('says changed, with the old entry, when the host has another key of the same type', () => {
+  it('says changed when the host has another key, naming the last one as ssh\'s "Offending key"', () => {
+    // OpenSSH walks every entry for the host; each non-matching key makes it "changed", the last
+    // one is reported (seen with real ssh: two wrong keys -> "Offending RSA key in kh:2").
     const result = lookupHostKey(hashed.entries, 'server', 22, 'ssh-ed25519', other);
     expect(result.status).toBe('changed');
     if (result.status !== 'changed') return;
-    expect(result.entry.line).toBe(3);
-    expect(fingerprintSha256(result.entry.keyBlob)).toBe(fingerprintSha256(host));
+    expect([result.entry.line, result.entry.keyType]).toEqual([5, 'ecdsa-sha2-nistp256']);
   });
 
-  it('says unknown (not changed) for a new key type, listing the types it does know', () => {
+  it('says changed (not unknown) for a key of a type the host was never known with', () => {
+    // ssh 9.2, known_hosts with only an ECDSA key, server offering only ed25519:
+    // "WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!" for yes, ask and accept-new alike.
     const result = lookupHostKey(hashed.entries, 'server', 22, 'ssh-rsa', hostRsa);
-    expect(result.status).toBe('unknown');
-    if (result.status !== 'unknown') return;
-    expect(result.otherKeys.map((e) => [e.line, e.keyType])).toEqual([
-      [3, 'ssh-ed25519'],
-      [5, 'ecdsa-sha2-nistp256'],
-    ]);
+    expect(result.status).toBe('changed');
+    const onlyEcdsa = parseKnownHosts(`server ${fixture('host_ecdsa.pub').split(' ').slice(0, 2).join(' ')}`, 'f');
+    const ed = lookupHostKey(onlyEcdsa.entries, 'server', 22, 'ssh-ed25519', host);
+    expect(ed.status).toBe('changed');
+    if (ed.status === 'changed') expect(ed.entry.keyType).toBe('ecdsa-sha2-nistp256');
+  });
+
+  it('is unknown only when no plain key at all is recorded for the host', () => {
+    expect(lookupHostKey(hashed.entries, 'server9', 22, 'ssh-ed25519', host)).toEqual({ status: 'unknown', otherKeys: [] });
+  });
+
+  it('falls back to the name without the port, as ssh does for a key new under [host]:port', () => {
+    // ssh: "checking without port identifier" -> "found matching key w/out port".
+    const entries = parseKnownHosts(`10.0.0.5 ssh-ed25519 ${host.toString('base64')}`, 'f').entries;
+    expect(lookupHostKey(entries, '10.0.0.5', 2222, 'ssh-ed25519', host).status).toBe('trusted');
+    // A different key there does not make [host]:port changed: still unknown; keys of other
+    // types recorded there are listed for the learner.
+    const result = lookupHostKey(entries, '10.0.0.5', 2222, 'ssh-ed25519', other);
+    expect(result).toEqual({ status: 'unknown', otherKeys: [] });
+    const rsaResult = lookupHostKey(entries, '10.0.0.5', 2222, 'ssh-rsa', hostRsa);
+    expect(rsaResult.status).toBe('unknown');
+    if (rsaResult.status === 'unknown') expect(rsaResult.otherKeys.map((e) => e.line)).toEqual([1]);
+    // Revoked under the bare name: still unknown for [host]:port, but flagged (ssh warns, and
+    // with StrictHostKeyChecking no would go on; connect refuses it then).
+    const revokedBare = parseKnownHosts(`@revoked 10.0.0.5 ssh-ed25519 ${host.toString('base64')}`, 'f').entries;
+    const flagged = lookupHostKey(revokedBare, '10.0.0.5', 2222, 'ssh-ed25519', host);
+    expect(flagged.status).toBe('unknown');
+    if (flagged.status === 'unknown') expect(flagged.revokedWithoutPort?.line).toBe(1);
+    // Entries under [host]:port decide alone: a changed key there is not rescued by the plain name.
+    const both = parseKnownHosts(
+      `10.0.0.5 ssh-ed25519 ${host.toString('base64')}\n[10.0.0.5]:2222 ssh-ed25519 ${other.toString('base64')}`,
+      'f',
+    ).entries;
+    expect(lookupHostKey(both, '10.0.0.5', 2222, 'ssh-ed25519', host).status).toBe('changed');
   });
 
   it('keeps the port apart: a key known for :2222 is unknown on :2223 and on 22', () => {
     expect(lookupHostKey(hashed.entries, '127.0.0.1', 2223, 'ssh-ed25519', host)).toEqual({ status: 'unknown', otherKeys: [] });
     expect(lookupHostKey(hashed.entries, '127.0.0.1', 22, 'ssh-ed25519', host).status).toBe('unknown');
+  });
+
+  it('reads rsa-sha2-512 and rsa-sha2-256 lines as the RSA key they carry, as sshkey_read does', () => {
+    const b64 = hostRsa.toString('base64');
+    for (const name of ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa']) {
+      const parsed = parseKnownHosts(`rsahost ${name} ${b64}`, 'f');
+      expect(parsed.problems, name).toEqual([]);
+      expect(lookupHostKey(parsed.entries, 'rsahost', 22, 'ssh-rsa', hostRsa).status, name).toBe('trusted');
+    }
   });
 
   it('honours a negated pattern: node-9 is excluded from the wildcard line', () => {
