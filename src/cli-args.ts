@@ -183,6 +183,16 @@ export function langInArgv(argv: readonly string[]): Lang | undefined {
   return undefined;
 }
 
+/** Exit codes, as `--help` and the README list them; scripts rely on them. */
+export const EXIT = {
+  OK: 0,
+  /** A check did not pass (or an error other than those below). */
+  CHECKS_FAILED: 1,
+  USAGE: 2,
+  /** `check` could not reach or log in to the server, or its host key was not trusted. */
+  UNREACHABLE: 3,
+} as const;
+
 export const HELP_TEXT = `kthw-tutor — Kubernetes the Hard Way, chapter 8, step by step, checked on your server
 
 Usage:
@@ -216,4 +226,10 @@ Environment:
   NO_COLOR      no colours        XDG_STATE_HOME  where progress is kept (per server)
   KTHW_LAB_DIR  the lab's files (default /var/lib/kthw-tutor/lab)
   KTHW_LAB_CACHE  the lab's image cache (default /var/cache/kthw-tutor)
+
+Exit codes:
+  0  done; for check: every check passed
+  1  check: a check did not pass; other commands: an error (said on stderr), or reset declined
+  2  usage error (unknown option, bad value, no such page, no --yes without a terminal)
+  3  check: could not reach or log in to the server, or its host key was not trusted
 `;

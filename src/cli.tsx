@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { Box, render } from 'ink';
 import { useState } from 'react';
 import {
+  EXIT,
   HELP_TEXT,
   langInArgv,
   parseArgs,
@@ -17,7 +18,7 @@ import {
   type CliOptions,
   type TargetChoice,
 } from './cli-args.js';
-import { buildCheckReport, formatCheckReport } from './commands/check-report.js';
+import { buildCheckReport, formatCheckReport, type ReportNotice } from './commands/check-report.js';
 import { renderPlainCourse } from './commands/plain.js';
 import { createRuntime, createSession, openTarget, type Runtime } from './compose.js';
 import { createTranslator } from './i18n/index.js';
@@ -135,6 +136,14 @@ async function runCheck(
   if (!pageExists(runtime, command.page)) return 2;
   const opened = openTarget(runtime, target);
   const session = createSession(runtime, opened, lang);
+  const notices: ReportNotice[] = [];
+  if (opened.notice) {
+    const { file, movedTo, reason } = opened.notice;
+    notices.push({ kind: 'corrupt', file, movedTo, reason, text: t('ui:notice.progressCorrupt', { reason, movedTo }) });
+  }
+  // Said once, in the report; only check results decide the exit code.
+  opened.progress.onSaveProblem = ({ dir, reason }) => notices.push({ kind: 'not-saved', dir, reason, text: t('ui:notice.notSaved', { dir, reason }) });
+  opened.progress.probeSave();
   // Without a person to ask, an unknown host key is refused (never trusted silently).
   session.subscribe(() => {
     if (session.pendingPrompt) session.answerPrompt(session.pendingPrompt.kind === 'host-key' ? false : undefined);
@@ -154,10 +163,12 @@ async function runCheck(
     pageNumbers,
     target: session.targetLabel,
     t,
+    notices,
   });
   process.stdout.write(command.json ? JSON.stringify(report, null, 2) + '\n' : formatCheckReport(report, t, runtime.describe));
   await session.close();
-  return report.ok ? 0 : 1;
+  if (!connected) return EXIT.UNREACHABLE;
+  return report.ok ? EXIT.OK : EXIT.CHECKS_FAILED;
 }
 
 async function runReset(
@@ -233,12 +244,32 @@ async function runTui(
 ): Promise<number> {
   const markdown = createMarkdownRenderer(start.color);
   let session: TutorSession | null = null;
+  // An unwritable state directory is said once in the app and once on quit; the tutor goes on.
+  let settingsProblem: string | null = null;
+  let told = false;
+  let lastSaveProblem: { dir: string; reason: string } | null = null;
+  const tellNotSaved = (s: TutorSession, dir: string, reason: string) => {
+    lastSaveProblem ??= { dir, reason };
+    if (told) return;
+    told = true;
+    s.dispatch({ type: 'notice', text: s.t('ui:notice.notSaved', { dir, reason }) });
+  };
+  const saveSettings = (settings: Parameters<typeof writeSettings>[1]) => {
+    try {
+      writeSettings(runtime.stateDir, settings);
+    } catch (err) {
+      settingsProblem ??= (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    }
+  };
   // What is saved as the learner's server: as they typed it, and never the lab's.
   let savedTarget = start.lab ? start.savedTarget : (start.target ?? start.savedTarget);
 
   const begin = (lang: Lang, target: TargetChoice | undefined): TutorSession => {
     const opened = openTarget(runtime, target);
     const s = createSession(runtime, opened, lang);
+    opened.progress.onSaveProblem = (p) => tellNotSaved(s, p.dir, p.reason);
+    opened.progress.probeSave();
+    if (settingsProblem) tellNotSaved(s, runtime.stateDir, settingsProblem);
     if (opened.notice) {
       s.dispatch({
         type: 'notice',
@@ -254,9 +285,10 @@ async function runTui(
     try {
       const choice = parseTarget(value);
       const opened = openTarget(runtime, choice);
+      opened.progress.onSaveProblem = (p) => tellNotSaved(session!, p.dir, p.reason);
       if (!start.lab) {
         savedTarget = choice;
-        writeSettings(runtime.stateDir, { lang: session!.getState().lang, target: choice.typed });
+        saveSettings({ lang: session!.getState().lang, target: choice.typed });
       }
       await session!.retarget({
         server: opened.link,
@@ -284,7 +316,7 @@ async function runTui(
             parseTarget={parseTargetIn}
             onDone={({ lang, target }) => {
               savedTarget = target;
-              writeSettings(runtime.stateDir, { lang, target: target.typed });
+              saveSettings({ lang, target: target.typed });
               setCurrent(begin(lang, target));
             }}
             onQuit={() => instance.unmount()}
@@ -311,10 +343,13 @@ async function runTui(
   const last = session as TutorSession | null;
   if (last) {
     // Remember the language the learner ended with, and the target as they wrote it.
-    writeSettings(runtime.stateDir, { lang: last.getState().lang, ...(savedTarget ? { target: savedTarget.typed } : {}) });
+    saveSettings({ lang: last.getState().lang, ...(savedTarget ? { target: savedTarget.typed } : {}) });
     await last.close();
   }
   await runtime.pool.closeAll();
+  // The app's screen is gone now (and Ink done writing): one line that stays in the terminal.
+  const lost = lastSaveProblem ?? (settingsProblem ? { dir: runtime.stateDir, reason: settingsProblem } : null);
+  if (last && lost) process.stderr.write(`kthw-tutor: ${last.t('ui:notice.notSaved', lost)}\n`);
   return 0;
 }
 

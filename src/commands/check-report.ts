@@ -25,7 +25,13 @@ export interface CheckReport {
   /** `quiz`: quiz steps not answered yet (in the app). */
   counts: { passed: number; failed: number; unavailable: number; locked: number; quiz: number };
   pages: Array<{ number: number; id: string; title: string; steps: StepReport[] }>;
+  /** Local problems with the progress record (not saved, moved aside); they never change `ok`. */
+  notices: ReportNotice[];
 }
+
+export type ReportNotice =
+  | { kind: 'not-saved'; dir: string; reason: string; text: string }
+  | { kind: 'corrupt'; file: string; movedTo: string; reason: string; text: string };
 
 export function buildCheckReport(input: {
   plan: CoursePlan;
@@ -35,6 +41,7 @@ export function buildCheckReport(input: {
   target: string;
   /** For the learner-facing note on unanswered quizzes. */
   t?: Translate;
+  notices?: ReportNotice[];
 }): CheckReport {
   const counts = { passed: 0, failed: 0, unavailable: 0, locked: 0, quiz: 0 };
   const pages = input.pageNumbers.map((n) => {
@@ -74,7 +81,7 @@ export function buildCheckReport(input: {
     return { number: n, id: planPage.id, title: view.title, steps };
   });
   const ok = counts.failed === 0 && counts.unavailable === 0 && counts.locked === 0 && counts.quiz === 0 && counts.passed > 0;
-  return { target: input.target, lang: input.state.lang, ok, counts, pages };
+  return { target: input.target, lang: input.state.lang, ok, counts, pages, notices: input.notices ?? [] };
 }
 
 function quizReport(answered: number, total: number, status: StepStatus, t: Translate | undefined): NonNullable<StepReport['quiz']> {
@@ -115,6 +122,7 @@ export function formatCheckReport(
     }
   }
   out.push('');
+  for (const n of report.notices) out.push(`! ${n.text}`);
   out.push(summaryLine(report.counts, t));
   return out.join('\n') + '\n';
 }

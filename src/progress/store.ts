@@ -65,6 +65,14 @@ export interface CorruptNotice {
   reason: string;
 }
 
+/** Saving failed (unwritable or missing directory, full disk): said once, then work goes on in memory. */
+export interface SaveProblem {
+  kind: 'not-saved';
+  dir: string;
+  /** The system's error code (EACCES, ENOTDIR, ENOSPC…), or its message when there is none. */
+  reason: string;
+}
+
 export interface LoadResult {
   progress: Progress;
   notice: CorruptNotice | null;
@@ -73,8 +81,11 @@ export interface LoadResult {
 /** Evidence kept per step: enough to show what passed, small enough to keep the file readable. */
 export const EVIDENCE_CAP = 20;
 export const SUMMARY_CAP = 300;
-/** A temp file older than this belongs to a writer that died; live writers finish in far less. */
-const STALE_TEMP_MS = 60_000;
+/**
+ * A temp file older than this belongs to a writer that died (a killed save): a live writer opens,
+ * writes a few KB, fsyncs and renames within milliseconds, so a few seconds is ample.
+ */
+export const STALE_TEMP_MS = 5_000;
 
 export class ProgressStore {
   readonly file: string;
@@ -83,6 +94,9 @@ export class ProgressStore {
   readonly targetInfo: Target;
   private data: Progress;
   private lastNotice: CorruptNotice | null = null;
+  private firstSaveProblem: SaveProblem | null = null;
+  /** Called once, on the first save that fails (later failures are the same news). */
+  onSaveProblem: ((problem: SaveProblem) => void) | undefined;
 
   /**
    * `dir` is the progress directory (see progressDir); `target` is a Target or its key.
@@ -105,6 +119,11 @@ export class ProgressStore {
   /** Set when the last load found an unreadable file and moved it aside. */
   get notice(): CorruptNotice | null {
     return this.lastNotice;
+  }
+
+  /** Set once a save has failed; the record is then kept in memory only. */
+  get saveProblem(): SaveProblem | null {
+    return this.firstSaveProblem;
   }
 
   get snapshot(): Readonly<Progress> {
@@ -132,7 +151,9 @@ export class ProgressStore {
     try {
       text = readFileSync(this.file, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { progress: this.empty(), notice: null };
+      // ENOTDIR: a file stands where a directory should be, so there is no record (saving will say so).
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return { progress: this.empty(), notice: null };
       throw new Error(
         `cannot read progress file ${this.file}: ${(err as Error).message}. It must be a readable file in a directory you own; move whatever is there away.`,
       );
@@ -175,6 +196,29 @@ export class ProgressStore {
     for (let n = 1; existsSync(movedTo); n++) movedTo = `${stem}-${n}.json`;
     renameSync(this.file, movedTo);
     return movedTo;
+  }
+
+  /**
+   * Tries a save without changing the record (creates the directory, writes and removes a temp
+   * file), so an unwritable directory is said at start, not after the learner's first pass.
+   */
+  probeSave(): SaveProblem | null {
+    const probe = join(this.dir, `.${basename(this.file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    try {
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      closeSync(openSync(probe, 'wx', 0o600));
+      unlinkSync(probe);
+    } catch (err) {
+      this.saveFailed(err);
+    }
+    return this.firstSaveProblem;
+  }
+
+  private saveFailed(err: unknown): void {
+    if (this.firstSaveProblem) return;
+    const code = ((err as Error).cause as NodeJS.ErrnoException | undefined)?.code ?? (err as NodeJS.ErrnoException).code;
+    this.firstSaveProblem = { kind: 'not-saved', dir: this.dir, reason: code ?? (err as Error).message };
+    this.onSaveProblem?.(this.firstSaveProblem);
   }
 
   /** Step ids whose first pass is on record (the tutor still re-checks them). */
@@ -253,8 +297,13 @@ export class ProgressStore {
 
   private write(next: Progress): void {
     const stamped = { ...next, updatedAt: this.now().toISOString() };
-    writeFileAtomic(this.file, JSON.stringify(stamped, null, 2) + '\n');
+    // Progress is a record, not the truth: when it cannot be saved, the session goes on in memory.
     this.data = stamped;
+    try {
+      writeFileAtomic(this.file, JSON.stringify(stamped, null, 2) + '\n');
+    } catch (err) {
+      this.saveFailed(err);
+    }
   }
 }
 
@@ -281,7 +330,7 @@ export function writeFileAtomic(file: string, text: string): void {
     } catch {
       // never created, or already renamed
     }
-    throw new Error(`cannot save progress to ${file}: ${(err as Error).message}. Check free space and permissions of ${dir}.`);
+    throw new Error(`cannot save progress to ${file}: ${(err as Error).message}. Check free space and permissions of ${dir}.`, { cause: err });
   }
   fsyncDir(dir);
 }
@@ -303,6 +352,9 @@ function capCodePoints(text: string, max: number): string {
   return points.length <= max ? text : points.slice(0, max - 1).join('') + '…';
 }
 
+/** `.<file>.<pid>.<8 hex>.tmp`, as writeFileAtomic names its temp files. */
+const TEMP_NAME = /^\..+\.\d+\.[0-9a-f]{8}\.tmp$/;
+
 /** Removes temp files left by a crash mid-write (old enough that no live writer owns them). */
 export function cleanStaleTemps(dir: string, olderThanMs = STALE_TEMP_MS, now = Date.now()): number {
   let names: string[];
@@ -313,7 +365,7 @@ export function cleanStaleTemps(dir: string, olderThanMs = STALE_TEMP_MS, now = 
   }
   let removed = 0;
   for (const name of names) {
-    if (!name.startsWith('.') || !name.endsWith('.tmp')) continue;
+    if (!TEMP_NAME.test(name)) continue; // only writeFileAtomic's own names
     const path = join(dir, name);
     try {
       if (now - statSync(path).mtimeMs > olderThanMs) {

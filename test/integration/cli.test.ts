@@ -1,5 +1,6 @@
 // The command line as scripts and CI use it: real process, real sshd, no terminal.
 import { execFile } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultLessonsDir, loadCourse } from '../../src/course/loader.js';
 import { startSshd, type Sshd } from '../helpers/sshd.js';
+import { progressFileName } from '../../src/progress/paths.js';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 // tsx found from the repo, so the CLI can also run in another working directory.
@@ -54,13 +56,32 @@ describe('kthw-tutor on the command line', () => {
     expect(r.stderr).toBe('kthw-tutor: --lang must be ko or en, not "jp"\n');
   });
 
-  it('check refuses an unknown host key without a person to ask, and records nothing', async () => {
+  it('check refuses an unknown host key without a person to ask, records nothing, and exits 3', async () => {
     writeFileSync(join(home, '.ssh', 'known_hosts'), '');
     const r = await cli(['check', '--page', '1']);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/root@127\.0\.0\.1:\d+/);
     expect(r.stderr).toContain(sshd.hostKeyFingerprint);
     expect(readFileSync(join(home, '.ssh', 'known_hosts'), 'utf8')).toBe('');
+  });
+
+  it('check exits 3 when nothing listens on the server\'s port (not 1, which means a check failed)', async () => {
+    const port = await new Promise<number>((done) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const p = (probe.address() as AddressInfo).port;
+        probe.close(() => done(p));
+      });
+    });
+    const config = join(home, 'dead-port.config');
+    writeFileSync(config, `Host server\n  HostName 127.0.0.1\n  Port ${port}\n  User root\n  IdentityFile ${sshd.clientKeyPath}\n  IdentityAgent none\n`);
+    const r = await cli(['check', '--page', '1', '--json', '--ssh-config', config]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`127.0.0.1:${port}`);
+  }, 60_000);
+
+  it('--help lists every exit code', async () => {
+    const help = (await cli(['--help'])).stdout;
+    for (const code of ['0', '1', '2', '3']) expect(help).toMatch(new RegExp(`^  ${code}  \\S`, 'm'));
   });
 
   it('check --json reports every step of the page; exit 1 while any check fails', async () => {
@@ -90,6 +111,42 @@ describe('kthw-tutor on the command line', () => {
     const reported = report.pages.flatMap((p) => p.steps.flatMap((s) => s.checks.map((c) => `${s.id}/${c.checkId} ${c.where}`)));
     expect(reported).toEqual(expected);
     expect(reported).toContain('version-from-jumpbox/version jumpbox');
+  }, 60_000);
+
+  it('check with a state directory it cannot write: says so once (text and JSON), exit from check results only', async () => {
+    writeFileSync(join(home, '.ssh', 'known_hosts'), sshd.knownHostsLine + '\n');
+    const blocked = join(home, 'not-a-dir');
+    writeFileSync(blocked, 'a file where the state directory should be'); // fails for root too
+    const writable = await cli(['check', '--page', '1', '--json']);
+    const json = await cli(['check', '--page', '1', '--json'], { XDG_STATE_HOME: blocked });
+    expect(json.code).toBe(writable.code);
+    const report = JSON.parse(json.stdout);
+    expect(report.counts).toEqual(JSON.parse(writable.stdout).counts);
+    expect(report.notices).toEqual([expect.objectContaining({ kind: 'not-saved', dir: join(blocked, 'kthw-tutor', 'progress'), reason: 'ENOTDIR' })]);
+    expect(JSON.parse(writable.stdout).notices).toEqual([]);
+    const ko = await cli(['check', '--page', '1', '--lang', 'ko'], { XDG_STATE_HOME: blocked });
+    expect(ko.code).toBe(writable.code);
+    expect(ko.stderr).not.toMatch(/ENOTDIR|EACCES|at .*\.ts/);
+    const said = ko.stdout.split('\n').filter((l) => l.includes('진행 기록을 저장할 수 없습니다'));
+    expect(said).toEqual([`! ${join(blocked, 'kthw-tutor', 'progress')}에 진행 기록을 저장할 수 없습니다(ENOTDIR). 튜터는 계속 쓸 수 있지만, 종료하면 기록이 남지 않습니다. 이 디렉터리에 쓰기 권한을 주거나 쓸 수 있는 디렉터리를 XDG_STATE_HOME으로 지정하세요.`]);
+  }, 60_000);
+
+  it('check reports a progress file it had to move aside (text and JSON)', async () => {
+    writeFileSync(join(home, '.ssh', 'known_hosts'), sshd.knownHostsLine + '\n');
+    const state = mkdtempSync(join(home, 'state-corrupt-'));
+    const dir = join(state, 'kthw-tutor', 'progress');
+    mkdirSync(dir, { recursive: true });
+    const key = `root@127.0.0.1:${sshd.port}`;
+    writeFileSync(join(dir, progressFileName(key)), JSON.stringify({ version: 2, target: {}, steps: {} }));
+    const r = await cli(['check', '--page', '1', '--json'], { XDG_STATE_HOME: state });
+    const report = JSON.parse(r.stdout);
+    expect(report.notices).toHaveLength(1);
+    const [n] = report.notices;
+    expect(n).toMatchObject({ kind: 'corrupt', file: join(dir, progressFileName(key)) });
+    expect(readdirSync(dir)).toContain(n.movedTo.slice(dir.length + 1));
+    expect(n.text).toContain(n.movedTo);
+    const again = await cli(['check', '--page', '1'], { XDG_STATE_HOME: state });
+    expect(again.stdout).not.toMatch(/^! /m); // moved once, said once
   }, 60_000);
 
   it('check in Korean: the summary line is Korean and counts what the JSON report counts', async () => {

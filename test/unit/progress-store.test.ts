@@ -1,12 +1,17 @@
 // ProgressStore on a real filesystem in temp dirs.
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { progressFileName } from '../../src/progress/paths.js';
-import { EVIDENCE_CAP, ProgressSchema, ProgressStore, SUMMARY_CAP } from '../../src/progress/store.js';
+import { EVIDENCE_CAP, ProgressSchema, ProgressStore, STALE_TEMP_MS, SUMMARY_CAP } from '../../src/progress/store.js';
 
 const TARGET = 'root@server:22';
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const tsx = pathToFileURL(createRequire(join(repo, 'package.json')).resolve('tsx')).href;
 const tmp = () => mkdtempSync(join(tmpdir(), 'kthw-progress-'));
 const temps = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.tmp'));
 const onDisk = (file: string) => ProgressSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
@@ -68,12 +73,68 @@ describe('ProgressStore: atomic writes', () => {
     expect(statSync(store.file).mode & 0o777).toBe(0o600);
   });
 
-  it('reports where and why it could not save', () => {
+  it('cannot save: says so once (folder and cause), and keeps the record in memory', () => {
+    const parent = join(tmp(), 'state');
+    writeFileSync(parent, 'a file where the directory should be'); // fails for root too
+    const dir = join(parent, 'progress');
+    const store = new ProgressStore(dir, TARGET); // nothing can be there: an empty record, no crash
+    const told: unknown[] = [];
+    store.onSaveProblem = (p) => told.push(p);
+    expect(store.saveProblem).toBeNull();
+    store.recordAttempt('a');
+    store.recordPass('a', []);
+    expect(told).toEqual([{ kind: 'not-saved', dir, reason: 'ENOTDIR' }]);
+    expect(store.saveProblem).toEqual(told[0]);
+    expect(store.snapshot.steps.a).toMatchObject({ attempts: 1 });
+    expect(store.passedSteps()).toEqual(['a']);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('a directory it may not write (EACCES, as another user): said once, no throw', () => {
+    const root = tmp();
+    chmodSync(root, 0o755); // readable, not writable, for nobody
+    const script = join(root, 'probe.mts');
+    writeFileSync(script, [
+      `import { ProgressStore } from ${JSON.stringify(join(repo, 'src', 'progress', 'store.ts'))};`,
+      `const s = new ProgressStore(${JSON.stringify(join(root, 'progress'))}, ${JSON.stringify(TARGET)});`,
+      `let told = 0; s.onSaveProblem = () => told++;`,
+      `s.probeSave(); s.recordAttempt('a'); s.recordAttempt('a');`,
+      `console.log(JSON.stringify({ problem: s.saveProblem, told, attempts: s.snapshot.steps.a?.attempts }));`,
+    ].join('\n'));
+    chmodSync(script, 0o644);
+    const out = execFileSync('setpriv', ['--reuid', 'nobody', '--regid', 'nogroup', '--clear-groups', process.execPath, '--import', tsx, script], { encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual({ problem: { kind: 'not-saved', dir: join(root, 'progress'), reason: 'EACCES' }, told: 1, attempts: 2 });
+    expect(readdirSync(root)).toEqual(['probe.mts']);
+  });
+
+  it('probeSave says at start that the directory cannot be written, and leaves a writable one clean', () => {
+    const parent = join(tmp(), 'state');
+    writeFileSync(parent, 'not a directory');
+    const blocked = new ProgressStore(join(parent, 'progress'), TARGET);
+    const told: unknown[] = [];
+    blocked.onSaveProblem = (p) => told.push(p);
+    expect(blocked.probeSave()).toMatchObject({ kind: 'not-saved', reason: 'ENOTDIR' });
+    blocked.recordAttempt('a');
+    expect(told).toHaveLength(1);
     const dir = join(tmp(), 'progress');
-    const store = new ProgressStore(dir, TARGET);
-    writeFileSync(dir, 'a file where the directory should be'); // root ignores permission bits
-    expect(() => store.recordAttempt('a')).toThrow(`cannot save progress to ${store.file}`);
-    expect(store.snapshot.steps).toEqual({}); // memory matches the disk: nothing was recorded
+    const fine = new ProgressStore(dir, TARGET);
+    expect(fine.probeSave()).toBeNull();
+    expect(readdirSync(dir)).toEqual([]); // no record written, no temp left
+  });
+
+  it('sweeps a killed save\'s temp file at start once it is a few seconds old, keeping other files', () => {
+    const dir = tmp();
+    const stale = join(dir, `.${progressFileName(TARGET)}.999999.0badc0de.tmp`);
+    const fresh = join(dir, `.${progressFileName(TARGET)}.999998.feedf00d.tmp`);
+    const other = join(dir, '.notes.tmp');
+    for (const f of [stale, fresh, other]) writeFileSync(f, '{"version":1,"tar');
+    const tenSecondsAgo = new Date(Date.now() - 10_000);
+    utimesSync(stale, tenSecondsAgo, tenSecondsAgo);
+    utimesSync(other, tenSecondsAgo, tenSecondsAgo);
+    expect(STALE_TEMP_MS).toBeLessThanOrEqual(10_000);
+    new ProgressStore(dir, TARGET);
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(fresh)).toBe(true); // may still be a live writer's
+    expect(existsSync(other)).toBe(true); // not one of ours
   });
 
   it('ignores a temp file left by a crash mid-write, and cleans it once it is stale', () => {
