@@ -22,21 +22,35 @@ export class FileTooBigError extends Error {
   }
 }
 
+/**
+ * Collects a file's chunks up to `cap`: `room()` is the size of the next read (one byte past the
+ * cap, to notice a file that goes on), `add()` throws FileTooBigError once the cap is passed.
+ */
+function cappedChunks(file: string, cap: number, what: string) {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  return {
+    room: () => Buffer.allocUnsafe(Math.min(64 * 1024, cap + 1 - total)),
+    add(buf: Buffer, n: number): void {
+      chunks.push(buf.subarray(0, n));
+      total += n;
+      if (total > cap) throw new FileTooBigError(file, cap, what);
+    },
+    bytes: () => Buffer.concat(chunks, total),
+  };
+}
+
 /** The file's bytes, at most `cap`; more than that throws FileTooBigError (errno errors pass through). */
 export function readCappedSync(file: string, cap: number, what: string): Buffer {
   const fd = openSync(file, 'r');
   try {
-    const chunks: Buffer[] = [];
-    let total = 0;
+    const c = cappedChunks(file, cap, what);
     for (;;) {
-      const buf = Buffer.allocUnsafe(Math.min(64 * 1024, cap + 1 - total));
+      const buf = c.room();
       const n = readSync(fd, buf, 0, buf.length, null);
-      if (n === 0) break;
-      chunks.push(buf.subarray(0, n));
-      total += n;
-      if (total > cap) throw new FileTooBigError(file, cap, what);
+      if (n === 0) return c.bytes();
+      c.add(buf, n);
     }
-    return Buffer.concat(chunks, total);
   } finally {
     closeSync(fd);
   }
@@ -45,17 +59,13 @@ export function readCappedSync(file: string, cap: number, what: string): Buffer 
 export async function readCapped(file: string, cap: number, what: string): Promise<Buffer> {
   const handle = await open(file, 'r');
   try {
-    const chunks: Buffer[] = [];
-    let total = 0;
+    const c = cappedChunks(file, cap, what);
     for (;;) {
-      const buf = Buffer.allocUnsafe(Math.min(64 * 1024, cap + 1 - total));
+      const buf = c.room();
       const { bytesRead } = await handle.read(buf, 0, buf.length, null);
-      if (bytesRead === 0) break;
-      chunks.push(buf.subarray(0, bytesRead));
-      total += bytesRead;
-      if (total > cap) throw new FileTooBigError(file, cap, what);
+      if (bytesRead === 0) return c.bytes();
+      c.add(buf, bytesRead);
     }
-    return Buffer.concat(chunks, total);
   } finally {
     await handle.close();
   }

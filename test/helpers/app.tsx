@@ -7,7 +7,7 @@ import { toPageViews } from '../../src/course/view.js';
 import { createTranslator } from '../../src/i18n/index.js';
 import type { Lang } from '../../src/i18n/types.js';
 import { LocalExecutor } from '../../src/remote/local-executor.js';
-import { TutorSession, type ServerLink } from '../../src/tutor/session.js';
+import { TutorSession, type ProgressSink, type ServerLink } from '../../src/tutor/session.js';
 import { App } from '../../src/ui/App.js';
 import { createMarkdownRenderer } from '../../src/ui/markdown.js';
 import { renderAt, type Rendered } from './ink.js';
@@ -30,6 +30,8 @@ export interface MountOptions {
   targetTyped?: string;
   changeTarget?: (value: string) => Promise<string | null>;
   frameIntervalMs?: number;
+  progress?: ProgressSink;
+  onExit?: () => void;
 }
 
 /** Renders the app at a fixed size; the caller starts the session (and unmounts `r`). */
@@ -42,6 +44,7 @@ export function mountApp(course: LoadedCourse, o: MountOptions): { r: Rendered; 
     ...(o.targetTyped !== undefined ? { targetTyped: o.targetTyped } : {}),
     jumpbox: new LocalExecutor(),
     runBatch: (e, items, probes) => runBatch(e, items, probes),
+    ...(o.progress ? { progress: o.progress } : {}),
     jumpboxDir: o.root,
     serverDir: o.root,
   });
@@ -55,6 +58,7 @@ export function mountApp(course: LoadedCourse, o: MountOptions): { r: Rendered; 
       changeTarget={o.changeTarget ?? (async () => null)}
       size={{ columns: o.columns, rows: o.rows }}
       {...(o.frameIntervalMs !== undefined ? { frameIntervalMs: o.frameIntervalMs } : {})}
+      {...(o.onExit ? { onExit: o.onExit } : {})}
     />,
     o.columns,
     o.rows,

@@ -3,24 +3,9 @@
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectSsh, type SshConnection } from '../../src/remote/connect.js';
-import { SshExecutor } from '../../src/remote/ssh-executor.js';
-import { startSshd, targetFor, type Sshd } from '../helpers/sshd.js';
+import { sshExecutorFixture } from '../helpers/ssh-fixture.js';
 
-let sshd: Sshd;
-let connection: SshConnection;
-let executor: SshExecutor;
-
-beforeAll(async () => {
-  sshd = await startSshd();
-  connection = await connectSsh(await targetFor(sshd));
-  executor = SshExecutor.forConnection(connection);
-});
-
-afterAll(async () => {
-  connection?.close();
-  await sshd?.stop();
-});
+const ssh = sshExecutorFixture();
 
 /** A sleep whose command line is unique to this test run, so pgrep finds only ours. */
 function uniqueSleep(): { command: string; pattern: string } {
@@ -30,7 +15,7 @@ function uniqueSleep(): { command: string; pattern: string } {
 }
 
 async function running(pattern: string): Promise<string[]> {
-  const r = await executor.exec(`pgrep -f '${pattern}' || true`);
+  const r = await ssh.executor.exec(`pgrep -f '${pattern}' || true`);
   return r.stdout.split('\n').filter(Boolean);
 }
 
@@ -44,33 +29,33 @@ async function waitUntilRunning(pattern: string, count = 1): Promise<void> {
 
 describe('exec', () => {
   it('returns stdout, stderr and the exit code, without the process-group tag', async () => {
-    const r = await executor.exec('echo out; echo err >&2; printf "no newline" >&2; exit 3');
+    const r = await ssh.executor.exec('echo out; echo err >&2; printf "no newline" >&2; exit 3');
     expect(r).toMatchObject({ code: 3, stdout: 'out\n', stderr: 'err\nno newline', timedOut: false, truncated: false });
     expect(r.signal).toBeUndefined();
     expect(r.elapsedMs).toBeGreaterThanOrEqual(0);
   });
 
   it('reports a signal death as code null with the signal name', async () => {
-    const r = await executor.exec('kill -TERM $$');
+    const r = await ssh.executor.exec('kill -TERM $$');
     expect([r.code, r.signal]).toEqual([null, 'SIGTERM']);
   });
 
   it('delivers stdin: a script to /bin/sh -s, and 3 MB to wc -c', async () => {
-    const script = await executor.exec('/bin/sh -s', { stdin: 'set -e\nx=$((20 + 22))\necho "sum=$x"\n' });
+    const script = await ssh.executor.exec('/bin/sh -s', { stdin: 'set -e\nx=$((20 + 22))\necho "sum=$x"\n' });
     expect(script).toMatchObject({ code: 0, stdout: 'sum=42\n', stderr: '' });
-    const big = await executor.exec('wc -c', { stdin: 'x'.repeat(3_000_000) });
+    const big = await ssh.executor.exec('wc -c', { stdin: 'x'.repeat(3_000_000) });
     expect(big.stdout.trim()).toBe('3000000');
   });
 
   it('ends stdin even when none is given, so a reader does not hang', async () => {
-    const r = await executor.exec('cat; echo done', { timeoutMs: 5_000 });
+    const r = await ssh.executor.exec('cat; echo done', { timeoutMs: 5_000 });
     expect(r).toMatchObject({ code: 0, stdout: 'done\n', timedOut: false });
   });
 
   it('drains 5 MB on stdout and 5 MB on stderr at once without stalling, capping what it keeps', async () => {
     let streamedOut = 0;
     let streamedErr = 0;
-    const r = await executor.exec('yes out | head -c 5000000 & yes err | head -c 5000000 >&2; wait', {
+    const r = await ssh.executor.exec('yes out | head -c 5000000 & yes err | head -c 5000000 >&2; wait', {
       timeoutMs: 15_000,
       onStdout: (c) => (streamedOut += c.length),
       onStderr: (c) => (streamedErr += c.length),
@@ -85,12 +70,12 @@ describe('exec', () => {
   });
 
   it('keeps everything when the cap allows it', async () => {
-    const r = await executor.exec('yes 0123456789 | head -c 5000000', { maxOutputBytes: 6_000_000 });
+    const r = await ssh.executor.exec('yes 0123456789 | head -c 5000000', { maxOutputBytes: 6_000_000 });
     expect([r.stdout.length, r.truncated]).toEqual([5_000_000, false]);
   });
 
   it('cuts at a character boundary, never inside a UTF-8 sequence', async () => {
-    const r = await executor.exec("printf '가나다'", { maxOutputBytes: 4 });
+    const r = await ssh.executor.exec("printf '가나다'", { maxOutputBytes: 4 });
     expect([r.stdout, r.truncated]).toEqual(['가', true]);
   });
 });
@@ -99,7 +84,7 @@ describe('timeout and abort kill the remote processes', () => {
   it('a timed-out command is gone afterwards, its background children too', async () => {
     const main = uniqueSleep();
     const child = uniqueSleep();
-    const pending = executor.exec(`(${child.command} &); ${main.command}; echo never`, { timeoutMs: 1_500 });
+    const pending = ssh.executor.exec(`(${child.command} &); ${main.command}; echo never`, { timeoutMs: 1_500 });
     await waitUntilRunning(main.pattern);
     await waitUntilRunning(child.pattern); // both really ran: the check below can see them
     const r = await pending;
@@ -111,7 +96,7 @@ describe('timeout and abort kill the remote processes', () => {
   it('an aborted command rejects with the abort reason and is gone afterwards', async () => {
     const sleep = uniqueSleep();
     const controller = new AbortController();
-    const pending = executor.exec(sleep.command, { signal: controller.signal });
+    const pending = ssh.executor.exec(sleep.command, { signal: controller.signal });
     await waitUntilRunning(sleep.pattern);
     controller.abort(new Error('learner pressed stop'));
     await expect(pending).rejects.toThrow('learner pressed stop');
@@ -119,13 +104,13 @@ describe('timeout and abort kill the remote processes', () => {
   });
 
   it('rejects at once when the signal is already aborted', async () => {
-    await expect(executor.exec('true', { signal: AbortSignal.abort(new Error('before')) })).rejects.toThrow('before');
+    await expect(ssh.executor.exec('true', { signal: AbortSignal.abort(new Error('before')) })).rejects.toThrow('before');
   });
 });
 
 describe('a login shell that prints on start-up (noisy ~/.bashrc)', () => {
   // bash sources ~/.bashrc for commands run by sshd; the sessions' HOME is <sshd dir>/home.
-  const bashrc = () => path.join(sshd.dir, 'home', '.bashrc');
+  const bashrc = () => path.join(ssh.sshd.dir, 'home', '.bashrc');
   beforeAll(async () => {
     await writeFile(bashrc(), 'echo "noise from bashrc" >&2\n');
   });
@@ -134,13 +119,13 @@ describe('a login shell that prints on start-up (noisy ~/.bashrc)', () => {
   });
 
   it('keeps that output in stderr, without the tag', async () => {
-    const r = await executor.exec('echo err >&2');
+    const r = await ssh.executor.exec('echo err >&2');
     expect(r.stderr).toBe('noise from bashrc\nerr\n');
   });
 
   it('still kills a timed-out command', async () => {
     const sleep = uniqueSleep();
-    const r = await executor.exec(sleep.command, { timeoutMs: 500 });
+    const r = await ssh.executor.exec(sleep.command, { timeoutMs: 500 });
     expect(r.timedOut).toBe(true);
     expect(await running(sleep.pattern)).toEqual([]);
   });

@@ -1,24 +1,10 @@
 // A flood of output over a real sshd: the executor keeps a capped result, hands every byte to
 // the screen's tail undecoded, and the tail keeps the last bytes only.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectSsh, type SshConnection } from '../../src/remote/connect.js';
-import { SshExecutor } from '../../src/remote/ssh-executor.js';
+import { describe, expect, it } from 'vitest';
 import { OutputTail } from '../../src/text/output-tail.js';
-import { startSshd, targetFor, type Sshd } from '../helpers/sshd.js';
+import { sshExecutorFixture } from '../helpers/ssh-fixture.js';
 
-let sshd: Sshd;
-let connection: SshConnection;
-let executor: SshExecutor;
-
-beforeAll(async () => {
-  sshd = await startSshd();
-  connection = await connectSsh(await targetFor(sshd));
-  executor = SshExecutor.forConnection(connection);
-});
-afterAll(async () => {
-  connection?.close();
-  await sshd?.stop();
-});
+const ssh = sshExecutorFixture();
 
 describe('output bounds over SSH', () => {
   it.each([
@@ -30,7 +16,7 @@ describe('output bounds over SSH', () => {
     let screen = '';
     let streamed = 0;
     const tail = new OutputTail(cap, (t) => (screen = (screen + t).slice(-cap)));
-    const r = await executor.exec(`${flood}; echo; echo the-last-line; echo on-stderr >&2`, {
+    const r = await ssh.executor.exec(`${flood}; echo; echo the-last-line; echo on-stderr >&2`, {
       maxOutputBytes: cap,
       onStdoutBytes: (c) => {
         streamed += c.length;

@@ -6,21 +6,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { describeResult } from '../../src/checks/describe.js';
-import { runBatch } from '../../src/checks/run.js';
 import { loadCourse } from '../../src/course/loader.js';
-import { toPageViews } from '../../src/course/view.js';
-import { createTranslator } from '../../src/i18n/index.js';
 import type { Lang } from '../../src/i18n/types.js';
 import type { ExecOptions, ExecResult, Executor } from '../../src/remote/executor.js';
 import { LocalExecutor } from '../../src/remote/local-executor.js';
 import { TutorSession, type ProgressSink, type ServerLink } from '../../src/tutor/session.js';
-import { App } from '../../src/ui/App.js';
-import { createMarkdownRenderer } from '../../src/ui/markdown.js';
-import { KEYS, renderAt, type Rendered } from '../helpers/ink.js';
+import { KEYS, type Rendered } from '../helpers/ink.js';
+import { mountApp } from '../helpers/app.js';
 import { writeMiniCourse } from '../helpers/mini-course.js';
 
-const translator = createTranslator();
 const dirs: string[] = [];
 const mounted: Rendered[] = [];
 const unhandled: unknown[] = [];
@@ -85,31 +79,15 @@ function mount(lang: Lang, server: ServerLink, progress?: ProgressSink, onExit?:
   dirs.push(root);
   writeMiniCourse(join(root, 'course'), join(root, 'server'));
   const course = loadCourse(join(root, 'course'));
-  const session = new TutorSession({
-    pages: course.pages.map((p) => ({ id: p.id, steps: p.steps })),
+  const { r, session } = mountApp(course, {
     lang,
-    translate: (l) => translator.forLang(l),
+    columns: 100,
+    rows: 40,
+    root,
     server,
-    jumpbox: new LocalExecutor(),
-    runBatch: (e, items, probes) => runBatch(e, items, probes),
     ...(progress ? { progress } : {}),
-    jumpboxDir: root,
-    serverDir: root,
+    ...(onExit ? { onExit } : {}),
   });
-  const r = renderAt(
-    <App
-      session={session}
-      pagesIn={(l) => toPageViews(course, l)}
-      markdown={createMarkdownRenderer(false)}
-      color={false}
-      describe={describeResult}
-      changeTarget={async () => null}
-      size={{ columns: 100, rows: 40 }}
-      {...(onExit ? { onExit } : {})}
-    />,
-    100,
-    40,
-  );
   mounted.push(r);
   // Everything the learner was told, in order (a later notice may replace an earlier one on screen).
   const told: string[] = [];
