@@ -18,13 +18,22 @@ export interface HostKeyQuestion {
 
 export interface ConnectPrompts {
   confirmHostKey(question: HostKeyQuestion): Promise<boolean>;
-  askPassphrase(keyPath: string): Promise<string | undefined>;
+  /** `again`: the passphrase typed last time for this key was wrong. */
+  askPassphrase(keyPath: string, again?: boolean): Promise<string | undefined>;
 }
 
-export type LinkOutcome = { ok: true } | { ok: false; why: string; todo: string };
+/**
+ * `retry`: the failure may pass by itself (server down or restarting, network cut), so trying
+ * again later makes sense; host key and key problems need the learner and are not retried.
+ */
+export type LinkOutcome = { ok: true } | { ok: false; why: string; todo: string; retry: boolean };
 
 /** Each hop (jump hosts, then the server) may need its key trusted once. */
 const MAX_TRUST_ROUNDS = 9;
+/** A wrong passphrase is asked again, as ssh asks (NumberOfPasswordPrompts defaults to 3). */
+const PASSPHRASE_TRIES = 3;
+
+const PASSING_FAILURES = new Set(['refused', 'timeout', 'unreachable', 'disconnected', 'other']);
 
 export class SshServerLink {
   constructor(
@@ -37,9 +46,12 @@ export class SshServerLink {
   }
 
   async connect(prompts: ConnectPrompts, t: Translate): Promise<LinkOutcome> {
-    for (let round = 0; round < MAX_TRUST_ROUNDS; round++) {
+    const wrongPassphrase = new Map<string, number>();
+    for (let round = 0; round < MAX_TRUST_ROUNDS + PASSPHRASE_TRIES; round++) {
       try {
-        await this.pool.connect(this.target, { askPassphrase: (keyPath) => prompts.askPassphrase(keyPath) });
+        await this.pool.connect(this.target, {
+          askPassphrase: (keyPath) => prompts.askPassphrase(keyPath, wrongPassphrase.has(keyPath)),
+        });
         return { ok: true };
       } catch (err) {
         if (!(err instanceof ConnectError)) throw err;
@@ -51,10 +63,23 @@ export class SshServerLink {
             continue;
           }
         }
-        return { ok: false, ...explainConnectError(err, t, this.target.alias) };
+        if (failure.kind === 'passphrase') {
+          const tries = (wrongPassphrase.get(failure.keyPath) ?? 0) + 1;
+          wrongPassphrase.set(failure.keyPath, tries);
+          if (tries < PASSPHRASE_TRIES) continue;
+        }
+        const retry = PASSING_FAILURES.has(failure.kind);
+        return { ok: false, retry, ...explainConnectError(err, t, this.target.alias) };
       }
     }
     throw new Error(`${this.label}: still asked to trust host keys after ${MAX_TRUST_ROUNDS} rounds`);
+  }
+
+  /** Calls `listener` with the reason each time the open connection is ended by the server or network. */
+  onDrop(listener: (why: string) => void): () => void {
+    return this.pool.subscribe((event) => {
+      if (event.key === this.label && event.state === 'closed' && event.reason) listener(event.reason);
+    });
   }
 
   executor(): Executor {

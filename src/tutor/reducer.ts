@@ -26,6 +26,9 @@ export type Action =
   | { type: 'scroll-to'; line: number }
   | { type: 'overlay'; overlay: Overlay }
   | { type: 'notice'; text: string | null }
+  /** A message that stays until the learner dismisses it (the same text is kept once). */
+  | { type: 'alert'; text: string }
+  | { type: 'dismiss-alert' }
   | { type: 'hint'; stepId: string; available: number }
   | { type: 'check-start'; stepIds: string[] }
   | {
@@ -84,6 +87,10 @@ export function reduce(plan: CoursePlan, state: TutorState, action: Action): Tut
       return { ...state, overlay: action.overlay };
     case 'notice':
       return { ...state, notice: action.text };
+    case 'alert':
+      return state.alerts.includes(action.text) ? state : { ...state, alerts: [...state.alerts, action.text] };
+    case 'dismiss-alert':
+      return { ...state, alerts: state.alerts.slice(1) };
     case 'hint':
       return withFacts(state, action.stepId, (f) => ({
         ...f,

@@ -41,6 +41,8 @@ export interface ServerLink {
   connect(prompts: Prompts, t: Translate): Promise<ConnectOutcome>;
   executor(): Executor;
   close(): Promise<void>;
+  /** Tells `listener` why, each time an open connection is ended by the server or the network. */
+  onDrop?(listener: (why: string) => void): () => void;
 }
 
 /** Where progress is recorded; src/progress provides the real one. */
@@ -92,6 +94,15 @@ type Pending =
   | { kind: 'host-key'; question: HostKeyQuestion; resolve: (ok: boolean) => void }
   | { kind: 'passphrase'; keyPath: string; resolve: (value: string | undefined) => void };
 
+/**
+ * Seconds between tries to reach a server that is down or went away: quick at first (a restart
+ * takes a second or two), then no more often than every 15 s.
+ */
+export const RECONNECT_BACKOFF_SEC = [1, 2, 4, 8, 15] as const;
+
+/** Answers nobody types: a try in the background never opens a prompt over the page. */
+const UNATTENDED: Prompts = { confirmHostKey: async () => false, askPassphrase: async () => undefined };
+
 /** Check ids default to kind-index within a step (the loader fills them; this keeps it total). */
 export function checkId(spec: CheckSpec, index: number): string {
   return spec.id ?? `${spec.kind}-${index + 1}`;
@@ -115,12 +126,21 @@ export class TutorSession {
   private readonly plan: CoursePlan;
   private pending: Pending | null = null;
   private connected = false;
+  /** The attempt in flight: a second caller waits for it instead of opening another. */
+  private connecting: Promise<boolean> | null = null;
+  /** Trying again in the background: how many tries so far and the timer of the next. */
+  private retry: { tries: number; timer: NodeJS.Timeout | null } | null = null;
+  /** What to offer once the server is back: the step whose run or check the drop cut short. */
+  private cutShort: { kind: 'run' | 'check'; n: number } | null = null;
+  private unwatchDrops: (() => void) | undefined;
+  private closed = false;
   /** Runs in flight, by step: a second copy of the same step is refused; quitting stops them. */
   private readonly runs = new Map<string, { abort: AbortController; done: Promise<void> }>();
 
   constructor(private readonly deps: SessionDeps) {
     this.plan = { pages: deps.pages };
     this.state = initialState(this.plan, deps.lang, deps.passedBefore, deps.quizPassed);
+    this.watchDrops();
   }
 
   // --- store protocol (useSyncExternalStore) ---
@@ -156,6 +176,11 @@ export class TutorSession {
 
   private notice(key: string, params?: Record<string, unknown>): void {
     this.dispatch({ type: 'notice', text: this.t(key, params) });
+  }
+
+  /** A message that stays above the status line until the learner dismisses it (d). */
+  alert(text: string): void {
+    this.dispatch({ type: 'alert', text });
   }
 
   /** An error in the learner's words, one line: a dropped connection explained, anything else as said. */
@@ -194,41 +219,123 @@ export class TutorSession {
   }
 
   // --- connection ---
-  async connect(): Promise<boolean> {
-    this.dispatch({ type: 'connection', connection: { kind: 'connecting', label: this.deps.server.label } });
-    let outcome: ConnectOutcome;
-    try {
-      outcome = await this.deps.server.connect(
-        {
+  /**
+   * Connects (or waits for the attempt in flight). `unattended`: a try in the background, which
+   * asks nothing; a host key or passphrase question ends it until the learner presses c.
+   * A failure that may pass by itself (server down, network cut) is tried again with backoff.
+   */
+  connect(options: { unattended?: boolean } = {}): Promise<boolean> {
+    if (this.connecting) return this.connecting;
+    const attempt = this.connectOnce(options.unattended === true).finally(() => {
+      this.connecting = null;
+    });
+    this.connecting = attempt;
+    return attempt;
+  }
+
+  private async connectOnce(unattended: boolean): Promise<boolean> {
+    if (this.retry?.timer) clearTimeout(this.retry.timer);
+    if (this.retry) this.retry.timer = null;
+    const label = this.deps.server.label;
+    const lost = this.state.connection.kind === 'lost' ? this.state.connection : null;
+    if (!lost) this.dispatch({ type: 'connection', connection: { kind: 'connecting', label } });
+    const prompts: Prompts = unattended
+      ? UNATTENDED
+      : {
           confirmHostKey: (question) =>
             new Promise<boolean>((resolve) => {
               this.pending = { kind: 'host-key', question, resolve };
               this.dispatch({ type: 'overlay', overlay: { kind: 'host-key', ...question } });
             }),
-          askPassphrase: (keyPath) =>
+          askPassphrase: (keyPath, again) =>
             new Promise<string | undefined>((resolve) => {
               this.pending = { kind: 'passphrase', keyPath, resolve };
-              this.dispatch({ type: 'overlay', overlay: { kind: 'passphrase', keyPath } });
+              this.dispatch({ type: 'overlay', overlay: { kind: 'passphrase', keyPath, ...(again ? { again } : {}) } });
             }),
-        },
-        this.t,
-      );
+        };
+    let outcome: ConnectOutcome;
+    try {
+      outcome = await this.deps.server.connect(prompts, this.t);
     } catch (err) {
       // Trusting a key (known_hosts not writable) or the link itself threw: a failed connection.
-      outcome = { ok: false, why: this.reason(err), todo: this.t('ui:connection.errorTodo') };
+      outcome = { ok: false, why: this.reason(err), todo: this.t('ui:connection.errorTodo'), retry: false };
       if (this.pending) this.dispatch({ type: 'overlay', overlay: { kind: 'none' } });
     }
     this.pending = null;
+    if (this.closed || this.deps.server.label !== label) return outcome.ok; // retargeted meanwhile
     this.connected = outcome.ok;
+    if (outcome.ok) {
+      const wasRetrying = this.retry !== null || lost !== null;
+      this.retry = null;
+      this.dispatch({ type: 'connection', connection: { kind: 'connected', label } });
+      if (!wasRetrying) {
+        this.dispatch({ type: 'notice', text: null });
+        return true;
+      }
+      // Back by itself: what the page shows was measured without the server; measure it again.
+      if (unattended) await this.check(this.plan.pages[this.state.page]?.steps.map((s) => s.id) ?? []);
+      this.sayBack(label);
+      return true;
+    }
+    const retryInSec = outcome.retry ? this.scheduleRetry() : undefined;
+    if (!outcome.retry) this.retry = null;
+    const when = retryInSec === undefined ? {} : { retryInSec };
     this.dispatch({
       type: 'connection',
-      connection: outcome.ok
-        ? { kind: 'connected', label: this.deps.server.label }
-        : { kind: 'failed', label: this.deps.server.label, why: outcome.why, todo: outcome.todo },
+      connection:
+        lost && outcome.retry
+          ? { kind: 'lost', label, why: lost.why, ...when }
+          : { kind: 'failed', label, why: outcome.why, todo: outcome.todo, ...when },
     });
     // A failed connection is explained on the status line (why, what to do); no notice hides it.
     this.dispatch({ type: 'notice', text: null });
-    return outcome.ok;
+    return false;
+  }
+
+  /** The next background try, after the backoff for how many tries failed so far; its delay. */
+  private scheduleRetry(): number | undefined {
+    if (this.closed) return undefined;
+    const tries = this.retry?.tries ?? 0;
+    const delay = RECONNECT_BACKOFF_SEC[Math.min(tries, RECONNECT_BACKOFF_SEC.length - 1)]!;
+    const timer = setTimeout(() => {
+      if (this.retry) this.retry.timer = null;
+      this.fire(this.connect({ unattended: true }));
+    }, delay * 1000);
+    timer.unref(); // never what keeps the process alive
+    this.retry = { tries: tries + 1, timer };
+    return delay;
+  }
+
+  /** Back after a failure or a drop: say so, and offer again what the drop cut short. */
+  private sayBack(label: string): void {
+    const cut = this.cutShort;
+    this.cutShort = null;
+    if (cut?.kind === 'run') this.notice('ui:notice.backRun', { label, n: cut.n });
+    else if (cut?.kind === 'check') this.notice('ui:notice.backCheck', { label, n: cut.n });
+    else this.notice('ui:notice.back', { label });
+  }
+
+  private watchDrops(): void {
+    this.unwatchDrops?.();
+    this.unwatchDrops = this.deps.server.onDrop?.((why) => this.dropped(why));
+  }
+
+  /** The server or the network ended the connection: say so, and get it back in the background. */
+  private dropped(why: string): void {
+    if (this.closed || !this.connected) return;
+    this.connected = false;
+    const label = this.deps.server.label;
+    const reason = sanitizeTerminal(why).split('\n')[0]!;
+    const retryInSec = this.scheduleRetry();
+    this.dispatch({
+      type: 'connection',
+      connection: { kind: 'lost', label, why: reason, ...(retryInSec === undefined ? {} : { retryInSec }) },
+    });
+  }
+
+  /** True when the server can take work now; if not, one attempt (with its prompts) first. */
+  private async ensureConnected(): Promise<boolean> {
+    return this.connected || (await this.connect());
   }
 
   /** The UI's answer to a host-key or passphrase prompt. */
@@ -256,19 +363,25 @@ export class TutorSession {
    * Checks the given steps: all their checks and probes go out as ONE batch per location
    * (jumpbox, server), then each step gets its results, diagnostics and progress record.
    */
-  async check(stepIds: string[]): Promise<void> {
+  /**
+   * `reconnect`: the learner asked for this check (c), so a server that is not connected is
+   * tried once first; checks the app starts itself leave that to the background retries.
+   */
+  async check(stepIds: string[], options: { reconnect?: boolean } = {}): Promise<void> {
     const ids = stepIds.filter((id) => !this.runs.has(id));
     try {
-      await this.checkNow(ids);
+      await this.checkNow(ids, options.reconnect === true);
     } catch (err) {
       this.failed(err, ids, 'ui:notice.checkFailed');
     }
   }
 
-  private async checkNow(stepIds: string[]): Promise<void> {
+  private async checkNow(stepIds: string[], reconnect: boolean): Promise<void> {
     // A quiz step is answered, not checked: it never reaches the server.
     const steps = stepIds.map((id) => this.stepById(id)).filter((s): s is Step => !!s && !s.quiz);
     if (steps.length === 0) return;
+    const needsServer = steps.some((s) => s.where === 'server' || s.checks.some((c) => c.where === 'server'));
+    if (reconnect && needsServer) await this.ensureConnected();
     this.dispatch({ type: 'check-start', stepIds: steps.map((s) => s.id) });
     const started = Date.now();
 
@@ -362,7 +475,10 @@ export class TutorSession {
     this.dispatch({ type: 'check-done', results });
     this.recordProgress(steps, results, wasDone);
     this.announce(steps.map((s) => s.id), wasDone, Date.now() - started);
-    if (lost !== null) this.notice('ui:notice.checkFailed', { reason: this.reason(lost) });
+    if (lost !== null) {
+      this.cutShort = { kind: 'check', n: this.state.step + 1 };
+      this.notice('ui:notice.checkFailed', { reason: this.reason(lost) });
+    }
   }
 
   private recordProgress(
@@ -436,7 +552,7 @@ export class TutorSession {
       return;
     }
     this.record((p) => p.recordAttempt(step.id));
-    await this.check([step.id]);
+    await this.check([step.id], { reconnect: true });
   }
 
   selectedStep(): Step | undefined {
@@ -493,6 +609,7 @@ export class TutorSession {
     this.dispatch({ type: 'overlay', overlay: { kind: 'none' } });
     if (this.refuseIfRunning(stepId)) return;
     const commands = this.commandsFor(stepId, fix);
+    if (step.where === 'server' && commands.length > 0) await this.ensureConnected();
     const executor = this.executorFor(step.where);
     if (!executor || commands.length === 0) {
       this.notice(executor ? 'ui:notice.noRun' : 'ui:notice.offline');
@@ -523,6 +640,12 @@ export class TutorSession {
       if (abort.signal.aborted) {
         this.dispatch({ type: 'effect-failed', stepIds: [stepId] });
         this.notice('ui:notice.runStopped');
+      } else if (isConnectError(err) && step.where === 'server') {
+        // The connection went away under the run: the drop watcher is getting it back.
+        const n = this.stepNumber(stepId);
+        this.cutShort = { kind: 'run', n };
+        this.dispatch({ type: 'effect-failed', stepIds: [stepId] });
+        this.notice('ui:notice.runLost', { n, reason: this.reason(err) });
       } else {
         this.failed(err, [stepId], 'ui:notice.runFailed');
       }
@@ -537,6 +660,15 @@ export class TutorSession {
       result.code === 0 ? [] : matchDiagnostics(step.diagnostics, { checks: null, probes: [], run: { code: result.code, output } });
     this.dispatch({ type: 'run-done', stepId, code: result.code, timedOut: result.timedOut, diagnostics });
     await this.check([stepId]);
+  }
+
+  /** A step's number on its page (1-based), as the learner sees it. */
+  private stepNumber(stepId: string): number {
+    for (const page of this.deps.pages) {
+      const i = page.steps.findIndex((s) => s.id === stepId);
+      if (i !== -1) return i + 1;
+    }
+    return 0;
   }
 
   /** True (and said) when this step's commands are still running: one copy at a time. */
@@ -695,18 +827,29 @@ export class TutorSession {
   }): Promise<void> {
     const { server, progress, passedBefore, quizPassed = {} } = next;
     await this.stopRuns();
+    this.stopRetrying();
     await this.closeQuietly();
     this.deps.server = server;
     this.deps.targetTyped = next.typed;
     this.deps.progress = progress;
     this.connected = false;
+    this.cutShort = null;
+    this.watchDrops();
     this.state = { ...initialState(this.plan, this.state.lang, passedBefore, quizPassed), page: this.state.page };
     this.dispatch({ type: 'overlay', overlay: { kind: 'none' } });
     await this.start();
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    this.stopRetrying();
+    this.unwatchDrops?.();
     await this.closeQuietly();
+  }
+
+  private stopRetrying(): void {
+    if (this.retry?.timer) clearTimeout(this.retry.timer);
+    this.retry = null;
   }
 
   /** Closing a connection that already dropped may fail; there is nothing left to do about it. */

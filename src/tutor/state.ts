@@ -77,7 +77,10 @@ export type ConnectionState =
   | { kind: 'idle' }
   | { kind: 'connecting'; label: string }
   | { kind: 'connected'; label: string }
-  | { kind: 'failed'; label: string; why: string; todo: string };
+  /** `retryInSec`: the next try in the background is due then (the failure looked passing). */
+  | { kind: 'failed'; label: string; why: string; todo: string; retryInSec?: number }
+  /** It was up and went away; steps keep what they last showed while it comes back. */
+  | { kind: 'lost'; label: string; why: string; retryInSec?: number };
 
 export type Overlay =
   | { kind: 'none' }
@@ -88,7 +91,8 @@ export type Overlay =
   | { kind: 'confirm-reset'; scope: 'page' | 'all' }
   | { kind: 'target' }
   | { kind: 'host-key'; host: string; port: number; keyType: string; fingerprint: string }
-  | { kind: 'passphrase'; keyPath: string };
+  /** `again`: the last passphrase typed for this key was wrong. */
+  | { kind: 'passphrase'; keyPath: string; again?: boolean };
 
 export interface TutorState {
   lang: Lang;
@@ -107,6 +111,8 @@ export interface TutorState {
   overlay: Overlay;
   /** One-line message in the status bar (already translated). */
   notice: string | null;
+  /** Messages that stay above the status bar until dismissed (bad local state, not saved). */
+  alerts: readonly string[];
 }
 
 /** Facts of a step nothing is known about yet; a quiz step starts with `passed` answered. */
@@ -150,6 +156,7 @@ export function initialState(
     connection: { kind: 'idle' },
     overlay: { kind: 'none' },
     notice: null,
+    alerts: [],
   };
 }
 

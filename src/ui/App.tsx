@@ -51,11 +51,17 @@ export function App(props: AppProps) {
   const failed = state.connection.kind === 'failed' ? state.connection : null;
   const statusText = statusLine(state, t, !!page && !pageUnlocked(plan, state, state.page));
   const room = Math.max(2, rows - CHROME_ROWS - 2);
+  // Messages that stay until dismissed (bad progress file, nothing saved): the oldest, wrapped,
+  // above the status line; it gives way before the connection's explanation does.
+  const alertAll = state.alerts[0]
+    ? wrapExplanation(`! ${state.alerts[0]} ${t('ui:alert.dismiss')}${state.alerts.length > 1 ? ` (+${state.alerts.length - 1})` : ''}`, columns)
+    : [];
   const todoAll = failed ? wrapExplanation(failed.todo, columns) : [];
-  const statusAll = failed ? wrapExplanation(statusText, columns - 2) : [statusText];
+  const statusAll = failed || state.connection.kind === 'lost' ? wrapExplanation(statusText, columns - 2) : [statusText];
   const statusRows = statusAll.slice(0, Math.max(1, room - todoAll.length));
   const todoRows = todoAll.slice(0, Math.max(0, room - statusRows.length));
-  const bodyRows = Math.max(3, rows - CHROME_ROWS - (statusRows.length - 1) - todoRows.length);
+  const alertRows = alertAll.slice(0, Math.max(0, room - statusRows.length - todoRows.length));
+  const bodyRows = Math.max(3, rows - CHROME_ROWS - (statusRows.length - 1) - todoRows.length - alertRows.length);
   const app = useApp();
 
   const statuses = (page?.steps ?? []).map((_, i) => stepStatus(plan, state, state.page, i));
@@ -197,6 +203,8 @@ export function App(props: AppProps) {
       case 'answer':
         session.answerSelected(Number(input) - 1);
         return;
+      case 'dismiss':
+        return session.dispatch({ type: 'dismiss-alert' });
       case 'prev-frame':
       case 'next-frame':
       case 'play-frames': {
@@ -242,6 +250,11 @@ export function App(props: AppProps) {
           />
         )}
       </Box>
+      {alertRows.map((line, i) => (
+        <Text key={i} color="yellow" wrap="truncate-end">
+          {line}
+        </Text>
+      ))}
       <Box>
         {busy ? (
           <Text color="cyan">
@@ -289,8 +302,15 @@ function statusLine(state: TutorState, t: Translate, pageLocked: boolean): strin
     case 'connected':
       return t('ui:connection.connected', { label: c.label });
     case 'failed':
-      return `${t('ui:connection.failed', { label: c.label })}: ${c.why}`;
+      return `${t('ui:connection.failed', { label: c.label })}: ${c.why}${retryText(c.retryInSec, t)}`;
+    case 'lost':
+      return `${t('ui:connection.lost', { label: c.label })}: ${c.why}${retryText(c.retryInSec, t)}`;
   }
+}
+
+/** When the next try in the background is due, if one is. */
+function retryText(seconds: number | undefined, t: Translate): string {
+  return seconds === undefined ? '' : ` — ${t('ui:connection.retryIn', { seconds })}`;
 }
 
 /**

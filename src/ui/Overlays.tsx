@@ -37,7 +37,7 @@ export function Overlays(props: OverlayProps) {
     case 'host-key':
       return <HostKeyPrompt {...props} host={o.host} port={o.port} keyType={o.keyType} fingerprint={o.fingerprint} />;
     case 'passphrase':
-      return <PassphrasePrompt {...props} keyPath={o.keyPath} />;
+      return <PassphrasePrompt {...props} keyPath={o.keyPath} again={o.again === true} />;
     case 'none':
       return null;
   }
@@ -184,10 +184,11 @@ function HostKeyPrompt(
   );
 }
 
-function PassphrasePrompt({ session, t, keyPath }: OverlayProps & { keyPath: string }) {
+function PassphrasePrompt({ session, t, keyPath, again }: OverlayProps & { keyPath: string; again: boolean }) {
   return (
     <Box flexDirection="column" borderStyle="round" paddingX={1}>
       <Text bold>{t('ui:passphrase.title', { key: keyPath })}</Text>
+      {again ? <Text color="yellow">{t('ui:passphrase.again')}</Text> : null}
       <TextInput mask onSubmit={(v) => session.answerPrompt(v)} onCancel={() => session.answerPrompt(undefined)} />
       <Text dimColor>{t('ui:passphrase.footer')}</Text>
     </Box>

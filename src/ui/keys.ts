@@ -25,6 +25,7 @@ export type KeyAction =
   | 'prev-frame'
   | 'next-frame'
   | 'play-frames'
+  | 'dismiss'
   | 'confirm'
   | 'cancel';
 
@@ -63,6 +64,7 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
   { action: 'prev-frame', chars: [','], label: ',' },
   { action: 'next-frame', chars: ['.'], label: '.' },
   { action: 'play-frames', chars: ['a'], label: 'a' },
+  { action: 'dismiss', chars: ['d'], label: 'd' },
   { action: 'help', chars: ['?'], label: '?', footer: true },
   { action: 'quit', chars: ['q'], label: 'q', footer: true },
   { action: 'confirm', chars: ['y'], keys: ['return'], label: 'y/Enter' },
@@ -74,7 +76,7 @@ const CONTEXT_ACTIONS = {
   page: [
     'quit', 'help', 'outline', 'next-step', 'prev-step', 'scroll-down', 'scroll-up', 'page-down', 'page-up',
     'next-page', 'prev-page', 'run', 'check', 'hint', 'fix', 'lang', 'target', 'reset',
-    'answer', 'prev-frame', 'next-frame', 'play-frames',
+    'answer', 'prev-frame', 'next-frame', 'play-frames', 'dismiss',
   ],
   confirm: ['confirm', 'cancel'],
   list: ['confirm', 'cancel', 'scroll-down', 'scroll-up', 'quit', 'help', 'lang'],

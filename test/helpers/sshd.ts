@@ -27,10 +27,15 @@ export interface SshdOptions {
    * ~/.bashrc (which bash sources for ssh commands) neither slows nor changes the tests.
    */
   realHome?: boolean;
+  /**
+   * Run sshd inside this network namespace (made by the test), listening on `address` there:
+   * the test can then cut its traffic without touching the machine's own network.
+   */
+  netns?: { name: string; address: string };
 }
 
 export interface Sshd {
-  host: '127.0.0.1';
+  host: string;
   port: number;
   dir: string;
   /** `ssh-ed25519 AAAA...` of the current host key. */
@@ -50,6 +55,9 @@ export interface Sshd {
   stop(): Promise<void>;
   /** Stops sshd, makes a new host key and starts it again on the same port. */
   restartWithNewHostKey(): Promise<void>;
+  /** Stops the listener and its connections (the server is down); `start()` brings it back, same key and port. */
+  pause(): Promise<void>;
+  start(): Promise<void>;
 }
 
 export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
@@ -71,6 +79,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   await writeFile(path.join(dir, 'authorized_keys'), authorized.join(''), { mode: 0o600 });
   await mkdir(path.join(dir, 'home'), { mode: 0o700 });
 
+  const host = options.netns?.address ?? '127.0.0.1';
   let port = 0;
   let child: ChildProcess | undefined;
   let logText = '';
@@ -80,7 +89,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   const writeConfig = async () => {
     const config = [
       `Port ${port}`,
-      'ListenAddress 127.0.0.1',
+      `ListenAddress ${host}`,
       `HostKey ${hostKey}`,
       'PermitRootLogin prohibit-password',
       'PubkeyAuthentication yes',
@@ -112,7 +121,10 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
 
   const launch = async (): Promise<void> => {
     const config = await writeConfig();
-    const proc = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const argv = [SSHD, '-D', '-e', '-f', config];
+    // `ip netns exec` execs sshd itself, so the child's pid is sshd's.
+    const [cmd, ...args] = options.netns ? ['ip', 'netns', 'exec', options.netns.name, ...argv] : argv;
+    const proc = spawn(cmd!, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     child = proc;
     let exited: string | undefined;
     proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
@@ -124,11 +136,11 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
       if (exited) throw new Error(`${exited}:\n${logText}`);
-      if (await answersWithBanner(port)) return;
+      if (await answersWithBanner(host, port)) return;
       await new Promise((r) => setTimeout(r, 25));
     }
     proc.kill('SIGKILL');
-    throw new Error(`sshd on 127.0.0.1:${port} did not answer within 10 s:\n${logText}`);
+    throw new Error(`sshd on ${host}:${port} did not answer within 10 s:\n${logText}`);
   };
 
   const stopChild = async () => {
@@ -163,7 +175,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   }
 
   return {
-    host: '127.0.0.1',
+    host,
     port,
     dir,
     get hostKeyPub() {
@@ -173,7 +185,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
       return hostKeyFingerprint;
     },
     get knownHostsLine() {
-      return `[127.0.0.1]:${port} ${hostKeyPub}`;
+      return `[${host}]:${port} ${hostKeyPub}`;
     },
     clientKeyPath,
     encryptedKeyPath,
@@ -192,6 +204,8 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
       await readHostKey();
       await launch();
     },
+    pause: stopChild,
+    start: launch,
   };
 }
 
@@ -230,9 +244,9 @@ async function freePort(): Promise<number> {
 }
 
 /** True once something on the port greets with an SSH banner. */
-function answersWithBanner(port: number): Promise<boolean> {
+function answersWithBanner(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
+    const socket = net.connect({ host, port });
     let data = '';
     const done = (ok: boolean) => {
       socket.destroy();
@@ -273,7 +287,7 @@ export async function targetFor(sshd: Sshd, options: TargetOptions = {}): Promis
     `Host ${alias}`,
     // First value wins in ssh_config: the caller's lines go before the defaults below.
     ...(options.extra ?? []).map((l) => `  ${l}`),
-    '  HostName 127.0.0.1',
+    `  HostName ${sshd.host}`,
     `  Port ${sshd.port}`,
     '  User root',
     `  IdentityFile ${options.identityFile ?? sshd.clientKeyPath}`,

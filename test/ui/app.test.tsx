@@ -50,7 +50,7 @@ describe('App', () => {
     let given: string | undefined;
     const server = localServer(async (prompts) => {
       given = await prompts.askPassphrase('/home/learner/.ssh/id_ed25519');
-      return given === 'secret' ? { ok: true } : { ok: false, why: 'wrong passphrase', todo: 'try again' };
+      return given === 'secret' ? { ok: true } : { ok: false, why: 'wrong passphrase', todo: 'try again', retry: false };
     });
     const { r, started } = await mount('en', 80, 40, server, false);
     await r.waitFor((s) => s.includes('Passphrase for /home/learner/.ssh/id_ed25519'));

@@ -74,7 +74,7 @@ describe.each(['en', 'ko'] as const)('the app at 80 columns in %s', (lang: Lang)
     dirs.push(root);
     writeMiniCourse(join(root, 'course'), join(root, 'server'));
     const { why, todo } = explainConnectError(failure, translator.forLang(lang), 'server');
-    const server = localServer(async () => ({ ok: false, why, todo }));
+    const server = localServer(async () => ({ ok: false, why, todo, retry: false }));
     const { r, session } = mountApp(loadCourse(join(root, 'course')), { lang, columns: 80, rows: 40, root, server });
     mounted.push(r);
     await session.start();

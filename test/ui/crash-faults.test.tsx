@@ -118,19 +118,26 @@ function idle(session: TutorSession): boolean {
   );
 }
 
+/** Waits until nothing is in flight, trusting the host key whenever it is asked (c and r reconnect). */
+async function settle(r: Rendered, session: TutorSession, what: string): Promise<void> {
+  for (;;) {
+    await until(() => idle(session) || session.pendingPrompt?.kind === 'host-key', what);
+    if (!session.pendingPrompt) return;
+    await r.type('y');
+  }
+}
+
 /** Start (trusting the key), check, run the first step with consent, check again. */
 async function script(r: Rendered, session: TutorSession): Promise<void> {
   session.fire(session.start());
-  await until(() => idle(session) || session.pendingPrompt?.kind === 'host-key', 'connect');
-  if (session.pendingPrompt) await r.type('y');
-  await until(() => idle(session), 'start');
+  await settle(r, session, 'start');
   await r.type('c');
-  await until(() => idle(session), 'check');
+  await settle(r, session, 'check');
   await r.type('r');
   if (session.getState().overlay.kind === 'confirm-run') await r.type('y');
-  await until(() => idle(session), 'run');
+  await settle(r, session, 'run');
   await r.type('c');
-  await until(() => idle(session), 'second check');
+  await settle(r, session, 'second check');
 }
 
 describe('a fault at any await of the session', () => {
