@@ -92,6 +92,11 @@ export const CommandCheck = z
     ...base,
     kind: z.literal('command'),
     run: z.string().min(1),
+    /**
+     * Reviewed: the command changes nothing on the machine. Only such commands run in instructor
+     * mode, where the tutor checks servers that are not the instructor's own.
+     */
+    readOnly: z.boolean().default(false),
     exit: z.number().int().default(0),
     stdout: TextMatch.optional(),
     stderr: TextMatch.optional(),

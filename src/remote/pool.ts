@@ -1,7 +1,10 @@
 // One SSH connection per server, shared by every exec (design principle: "one connection per
 // server, reused"). A connection costs a TCP + key exchange + auth round trip; an exec on an open
 // one costs a channel open. Channels per connection are capped (ChannelGate) and queued FIFO.
-// A dropped connection is reopened when the next exec needs it.
+// A dropped connection is reopened when the next exec needs it. Handshakes in flight are capped
+// across the whole pool (maxHandshakes): sshd's MaxStartups (10:30:100) starts dropping
+// unauthenticated connections past 10, and many targets may be one sshd (a shared jump host,
+// one machine with many addresses) without the pool being able to tell.
 import { ChannelGate, DEFAULT_MAX_CHANNELS } from './channel-gate.js';
 import { ConnectError } from './connect-error.js';
 import { connectSsh, type ConnectOptions, type SshConnection } from './connect.js';
@@ -19,7 +22,12 @@ export type ConnectionEvent =
 export interface PoolOptions extends ConnectOptions {
   /** Channels open at once per connection (sshd's MaxSessions defaults to 10). */
   maxChannels?: number;
+  /** Connections being opened (not yet authenticated) at once, over all targets. */
+  maxHandshakes?: number;
 }
+
+/** Under MaxStartups' first number, so a class fanned out at once is never dropped by it. */
+export const DEFAULT_MAX_HANDSHAKES = 10;
 
 interface Entry {
   target: ResolvedTarget;
@@ -41,8 +49,16 @@ export interface PoolStats {
 export class ConnectionPool {
   private readonly entries = new Map<string, Entry>();
   private readonly listeners = new Set<(event: ConnectionEvent) => void>();
+  private readonly handshakes: ChannelGate;
 
-  constructor(private readonly options: PoolOptions = {}) {}
+  constructor(private readonly options: PoolOptions = {}) {
+    this.handshakes = new ChannelGate(options.maxHandshakes ?? DEFAULT_MAX_HANDSHAKES);
+  }
+
+  /** The most handshakes that were in flight at once (the fan-out test reads it). */
+  get handshakePeak(): number {
+    return this.handshakes.peakActive;
+  }
 
   /** Connection state changes, for the status line. Returns the unsubscribe function. */
   subscribe(listener: (event: ConnectionEvent) => void): () => void {
@@ -60,7 +76,7 @@ export class ConnectionPool {
     if (entry.connecting) return entry.connecting;
     const key = targetKey(target);
     this.emit({ key, state: 'connecting' });
-    const attempt = connectSsh(entry.target, { ...this.options, ...options }).then(
+    const attempt = this.handshake(() => connectSsh(entry.target, { ...this.options, ...options })).then(
       (connection) => {
         entry.connecting = undefined;
         if (this.entries.get(key) !== entry) {
@@ -86,6 +102,16 @@ export class ConnectionPool {
     );
     entry.connecting = attempt;
     return attempt;
+  }
+
+  /** Runs one connection attempt when a handshake slot is free; the slot is freed when it settles. */
+  private async handshake<T>(open: () => Promise<T>): Promise<T> {
+    const release = await this.handshakes.acquire();
+    try {
+      return await open();
+    } finally {
+      release();
+    }
   }
 
   /** An Executor for `target`; each exec waits for a channel slot, then (re)connects if needed. */

@@ -20,7 +20,7 @@ const SSHD = '/usr/sbin/sshd';
 export interface SshdOptions {
   /** Also make a passphrase-protected client key (bcrypt KDF makes this cost ~0.1 s). */
   encryptedKey?: boolean;
-  /** Extra sshd_config lines (e.g. `MaxSessions 10`). */
+  /** Extra sshd_config lines (e.g. `MaxStartups 3:100:3`); they come first, so they win. */
   extraConfig?: string[];
   /**
    * Keep root's real HOME. By default sessions get HOME=<dir>/home, so the machine's own
@@ -88,6 +88,8 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
 
   const writeConfig = async () => {
     const config = [
+      // First: for most keywords sshd keeps the first value it reads, so these win.
+      ...(options.extraConfig ?? []),
       `Port ${port}`,
       `ListenAddress ${host}`,
       `HostKey ${hostKey}`,
@@ -106,7 +108,6 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
       'PrintLastLog no',
       'LogLevel VERBOSE',
       ...(options.realHome ? [] : [`SetEnv HOME=${path.join(dir, 'home')}`]),
-      ...(options.extraConfig ?? []),
     ];
     const file = path.join(dir, 'sshd_config');
     await writeFile(file, config.join('\n') + '\n', { mode: 0o600 });

@@ -4,6 +4,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectError } from '../../src/remote/connect-error.js';
 import { ConnectionPool, type ConnectionEvent } from '../../src/remote/pool.js';
 import { targetKey, type ResolvedTarget } from '../../src/remote/ssh-config.js';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { startSshd, targetFor, type Sshd } from '../helpers/sshd.js';
 
 let sshd: Sshd;
@@ -95,5 +98,50 @@ describe('ConnectionPool', () => {
     expect(pool.stats(target)).toBeUndefined();
     expect(events.at(-1)).toEqual({ key: targetKey(target), state: 'closed' });
     expect((await executor.exec('echo back')).stdout).toBe('back\n');
+  });
+
+  it('keeps handshakes in flight under maxHandshakes, counted on the server while still unauthenticated', async () => {
+    // One sshd on 12 loopback addresses: 12 targets the pool cannot tell apart. Its only source
+    // of authorized keys is a command that counts the logins in progress, then waits 0.3 s, so
+    // concurrent handshakes overlap and are seen (MaxStartups counts the same connections).
+    const addresses = Array.from({ length: 12 }, (_, i) => `127.0.0.${i + 2}`);
+    const mark = mkdtempSync(path.join(tmpdir(), 'kthw-handshakes-'));
+    const count = `touch ${mark}/$$; ls ${mark} | wc -l >> ${mark}.counts; sleep 0.3; rm -f ${mark}/$$; cat ${mark}.keys`;
+    const crowded = await startSshd({
+      extraConfig: [
+        ...addresses.map((a) => `ListenAddress ${a}`),
+        `AuthorizedKeysCommand /bin/sh -c "${count}"`,
+        'AuthorizedKeysCommandUser root',
+        'AuthorizedKeysFile none',
+      ],
+    });
+    const peakOnServer = () => {
+      const seen = readFileSync(`${mark}.counts`, 'utf8').split('\n').filter(Boolean).map(Number);
+      rmSync(`${mark}.counts`);
+      return Math.max(...seen);
+    };
+    try {
+      copyFileSync(path.join(crowded.dir, 'authorized_keys'), `${mark}.keys`);
+      const knownHostsFile = path.join(crowded.dir, 'known_hosts_all');
+      writeFileSync(knownHostsFile, addresses.map((a) => `[${a}]:${crowded.port} ${crowded.hostKeyPub}\n`).join(''));
+      const targets: ResolvedTarget[] = [];
+      for (const a of addresses) targets.push(await targetFor(crowded, { knownHostsFile, extra: [`HostName ${a}`] }));
+
+      const bounded = new ConnectionPool({ maxHandshakes: 3 });
+      await Promise.all(targets.map((t) => bounded.connect(t)));
+      await bounded.closeAll();
+      expect(bounded.handshakePeak).toBe(3);
+      expect(peakOnServer()).toBe(3);
+
+      // The same with room for all: the server sees them all at once (the limit is ours).
+      const wide = new ConnectionPool({ maxHandshakes: 12 });
+      await Promise.all(targets.map((t) => wide.connect(t)));
+      await wide.closeAll();
+      expect(peakOnServer()).toBeGreaterThan(3);
+    } finally {
+      await crowded.stop();
+      rmSync(mark, { recursive: true, force: true });
+      rmSync(`${mark}.keys`, { force: true });
+    }
   });
 });
