@@ -186,7 +186,7 @@ export function langInArgv(argv: readonly string[]): Lang | undefined {
 /** Exit codes, as `--help` and the README list them; scripts rely on them. */
 export const EXIT = {
   OK: 0,
-  /** A check did not pass (or an error other than those below). */
+  /** A check did not pass; also any unexpected error (cli.tsx `fail`), and reset declined or not saved. */
   CHECKS_FAILED: 1,
   USAGE: 2,
   /** `check` could not reach or log in to the server, or its host key was not trusted. */
@@ -229,7 +229,8 @@ Environment:
 
 Exit codes:
   0  done; for check: every check passed
-  1  check: a check did not pass; other commands: an error (said on stderr), or reset declined
+  1  check: a check did not pass; any command: an unexpected error (one line on stderr);
+     reset declined or could not save
   2  usage error (unknown option, bad value, no such page, no --yes without a terminal)
   3  check: could not reach or log in to the server, or its host key was not trusted
 `;

@@ -1,9 +1,9 @@
 // Entry point: argv -> the interactive tutor, `check`, `reset`, `export` or `lab`. One exit path (main's
-// return value); errors that a learner can fix are printed as one clear line, not a stack.
+// return value), and one for failures (`fail`): errors are printed as one clear line, not a stack.
 import { createInterface } from 'node:readline/promises';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Box, render } from 'ink';
+import { Box, render, type Instance } from 'ink';
 import { useState } from 'react';
 import {
   EXIT,
@@ -20,7 +20,13 @@ import {
 } from './cli-args.js';
 import { buildCheckReport, formatCheckReport, type ReportNotice } from './commands/check-report.js';
 import { renderPlainCourse } from './commands/plain.js';
+import { LessonLoadError } from './course/loader.js';
+import { sanitizeTerminal } from './text/sanitize.js';
+import { progressNoticeText } from './progress/notice-text.js';
+import type { ProgressNotice } from './progress/store.js';
 import { createRuntime, createSession, openTarget, type Runtime } from './compose.js';
+import { describeConfigWarning, explainConfigError } from './remote/explain.js';
+import { SshConfigError } from './remote/ssh-config.js';
 import { createTranslator } from './i18n/index.js';
 import { runLab } from './commands/lab.js';
 import { renderChapterMarkdown } from './export/markdown.js';
@@ -137,12 +143,11 @@ async function runCheck(
   const opened = openTarget(runtime, target);
   const session = createSession(runtime, opened, lang);
   const notices: ReportNotice[] = [];
-  if (opened.notice) {
-    const { file, movedTo, reason } = opened.notice;
-    notices.push({ kind: 'corrupt', file, movedTo, reason, text: t('ui:notice.progressCorrupt', { reason, movedTo }) });
-  }
+  if (opened.notice) notices.push({ ...opened.notice, text: progressNoticeText(opened.notice, t) });
+  // What the config says that the tutor does not do (only without an ssh binary to ask).
+  for (const w of opened.link.target.warnings) notices.push({ kind: 'ssh-config', file: w.file, line: w.line, keyword: w.keyword, text: describeConfigWarning(w, t) });
   // Said once, in the report; only check results decide the exit code.
-  opened.progress.onSaveProblem = ({ dir, reason }) => notices.push({ kind: 'not-saved', dir, reason, text: t('ui:notice.notSaved', { dir, reason }) });
+  opened.progress.onSaveProblem = (p) => notices.push({ ...p, text: t('ui:notice.notSaved', { dir: p.dir, reason: p.reason }) });
   opened.progress.probeSave();
   // Without a person to ask, an unknown host key is refused (never trusted silently).
   session.subscribe(() => {
@@ -179,6 +184,7 @@ async function runReset(
 ): Promise<number> {
   const t = runtime.translator.forLang(lang);
   const opened = openTarget(runtime, target);
+  if (opened.notice) process.stderr.write(`kthw-tutor: ${progressNoticeText(opened.notice, t)}\n`);
   const pages = runtime.course.pages;
   if (!pageExists(runtime, command.page)) return 2;
   const ids = command.page ? pages[command.page - 1]!.steps.map((s) => s.id) : allStepIds({ pages });
@@ -196,6 +202,12 @@ async function runReset(
     if (answer !== 'y' && answer !== 'yes') return 1;
   }
   opened.progress.forget(ids);
+  // Nothing forgotten on disk: say why instead of claiming it (an unreadable file is said above).
+  const problem = opened.progress.saveProblem;
+  if (problem) {
+    if (opened.notice?.kind !== 'unreadable') process.stderr.write(`kthw-tutor: ${t('ui:notice.notSaved', { dir: problem.dir, reason: problem.reason })}\n`);
+    return 1;
+  }
   process.stdout.write(`${t('ui:notice.reset').replace(/…$/, '')}\n`);
   return 0;
 }
@@ -254,6 +266,12 @@ async function runTui(
     told = true;
     s.dispatch({ type: 'notice', text: s.t('ui:notice.notSaved', { dir, reason }) });
   };
+  // A progress file that could not be read is left alone and nothing is saved: said again on quit.
+  let unreadable: ProgressNotice | null = null;
+  const tellProgressNotice = (s: TutorSession, notice: ProgressNotice) => {
+    if (notice.kind === 'unreadable') unreadable = notice;
+    s.alert(progressNoticeText(notice, s.t)); // stays until the learner dismisses it
+  };
   const saveSettings = (settings: Parameters<typeof writeSettings>[1]) => {
     try {
       writeSettings(runtime.stateDir, settings);
@@ -270,12 +288,9 @@ async function runTui(
     opened.progress.onSaveProblem = (p) => tellNotSaved(s, p.dir, p.reason);
     opened.progress.probeSave();
     if (settingsProblem) tellNotSaved(s, runtime.stateDir, settingsProblem);
-    if (opened.notice) {
-      s.dispatch({
-        type: 'notice',
-        text: s.t('ui:notice.progressCorrupt', { reason: opened.notice.reason, movedTo: opened.notice.movedTo }),
-      });
-    }
+    if (opened.notice) tellProgressNotice(s, opened.notice);
+    const warnings = opened.link.target.warnings;
+    if (warnings.length > 0) s.alert(warnings.map((w) => describeConfigWarning(w, s.t)).join(' '));
     s.fire(s.start());
     return s;
   };
@@ -297,6 +312,7 @@ async function runTui(
         passedBefore: opened.progress.passedSteps(),
         quizPassed: opened.progress.passedQuestions(),
       });
+      if (opened.notice) tellProgressNotice(session!, opened.notice);
       return null;
     } catch (err) {
       return targetProblem(err, t);
@@ -339,7 +355,9 @@ async function runTui(
   // We only get here with a TTY on both ends; `interactive` keeps Ink drawing even when a CI
   // variable is set in the learner's shell (Ink would otherwise print only the last frame).
   const instance = render(<Root />, { exitOnCtrlC: false, alternateScreen: true, interactive: true });
+  mountedInk = instance;
   await instance.waitUntilExit();
+  mountedInk = undefined;
   const last = session as TutorSession | null;
   if (last) {
     // Remember the language the learner ended with, and the target as they wrote it.
@@ -350,14 +368,51 @@ async function runTui(
   // The app's screen is gone now (and Ink done writing): one line that stays in the terminal.
   const lost = lastSaveProblem ?? (settingsProblem ? { dir: runtime.stateDir, reason: settingsProblem } : null);
   if (last && lost) process.stderr.write(`kthw-tutor: ${last.t('ui:notice.notSaved', lost)}\n`);
+  if (last && unreadable) process.stderr.write(`kthw-tutor: ${progressNoticeText(unreadable, last.t)}\n`);
   return 0;
 }
 
-main(process.argv.slice(2), process.env).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    // Lesson and config errors already name file:line and what to do; print them as they are.
-    process.stderr.write(`kthw-tutor: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  },
-);
+/** The app on screen, if any: taken down before a fatal message, so the message stays visible. */
+let mountedInk: Instance | undefined;
+let failing = false;
+
+/**
+ * The one way the CLI ends on an error nobody handled (thrown from main, or an uncaught exception
+ * or rejection anywhere later): one line on stderr, no stack, exit 1. 2 and 3 stay check's own.
+ */
+function fail(err: unknown): never {
+  if (!failing) {
+    failing = true;
+    try {
+      mountedInk?.unmount();
+    } catch {
+      // the screen is going away anyway
+    }
+    process.stderr.write(`kthw-tutor: ${failureText(err)}\n`);
+    if (process.env.KTHW_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  }
+  process.exit(EXIT.CHECKS_FAILED);
+}
+
+/** What `fail` prints: the message's first line, sanitized (it may quote a file or a server). */
+function failureText(err: unknown): string {
+  // The lesson loader lists every problem as file:line on its own line: kept whole.
+  if (err instanceof LessonLoadError) return sanitizeTerminal(err.message);
+  // A config ssh refuses too: file:line and what to do, in the learner's language.
+  if (err instanceof SshConfigError) {
+    const { why, todo } = explainConfigError(err, createTranslator().forLang(langInArgv(process.argv.slice(2)) ?? detectLang(process.env)));
+    return sanitizeTerminal(`${why}\n  ${todo}`);
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  const line = sanitizeTerminal(message).split('\n').map((l) => l.trim()).find((l) => l !== '') ?? '';
+  // Errors of the language itself are bugs, not something the learner did.
+  const bug = err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError || err instanceof SyntaxError;
+  if (bug || line === '') {
+    return `internal error: ${line || (err instanceof Error ? err.name : typeof err)} (a bug in kthw-tutor: please report it with the command you ran; KTHW_DEBUG=1 shows where it happened)`;
+  }
+  return line;
+}
+
+process.on('uncaughtException', fail);
+process.on('unhandledRejection', fail);
+main(process.argv.slice(2), process.env).then((code) => process.exit(code), fail);

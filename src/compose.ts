@@ -16,7 +16,7 @@ import { DEFAULT_HOST, targetKey } from './remote/ssh-config.js';
 import type { TargetChoice } from './cli-args.js';
 import { labLayout } from './lab/layout.js';
 import { stateDir } from './progress/paths.js';
-import { cleanStaleTemps, ProgressStore, type CorruptNotice } from './progress/store.js';
+import { cleanStaleTemps, ProgressStore, type ProgressNotice } from './progress/store.js';
 import { TutorSession } from './tutor/session.js';
 import type { PageView } from './ui/document.js';
 
@@ -71,7 +71,7 @@ export interface OpenedTarget {
   typed: string;
   link: SshServerLink;
   progress: ProgressStore;
-  notice: CorruptNotice | null;
+  notice: ProgressNotice | null;
 }
 
 /** Resolves a parsed target (or the default `server`) like ssh, with its progress record. */

@@ -76,16 +76,18 @@ export async function runBatch(
     }
     output = r.stdout;
     if (!output.includes(`@@kthw:${nonce}:`)) {
-      const why = sanitizeTerminal(r.stderr.trim() || `exit status ${r.code}`).slice(0, 500);
+      // Sanitize first: stderr of nothing but escape codes must not leave an empty message.
+      const why = sanitizeTerminal(r.stderr).trim().slice(0, 500) || `exit status ${r.code ?? r.signal}`;
       return { checks: items.map((i) => errorResult(i, why)), probes: [], elapsedMs: performance.now() - started };
     }
   } catch (err) {
-    const why = sanitizeTerminal((err as Error).message);
+    const why = sanitizeTerminal((err as Error).message).trim() || sanitizeTerminal((err as Error).name || 'Error');
     return { checks: items.map((i) => errorResult(i, why)), probes: [], elapsedMs: performance.now() - started };
   }
 
   const frames = parseFrames(output, nonce);
-  const shared: SharedFacts = { ...(frames.shared.ss !== undefined ? { ss: frames.shared.ss } : {}) };
+  // Sanitized like every field: a process name in the listener table reaches findings too.
+  const shared: SharedFacts = { ...(frames.shared.ss !== undefined ? { ss: sanitizeTerminal(frames.shared.ss) } : {}) };
   const checks = items.map((item, index): MeasuredCheck => {
     const frame = frames.checks.get(index);
     const fields = Object.fromEntries(Object.entries(frame?.fields ?? {}).map(([k, v]) => [k, sanitizeTerminal(v)]));

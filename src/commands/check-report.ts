@@ -2,6 +2,7 @@
 // Pure: built from the session's state after the checks ran.
 import type { CheckResult } from '../checks/result.js';
 import type { Translate } from '../i18n/types.js';
+import type { ProgressNotice, SaveProblem } from '../progress/store.js';
 import { checkedStatus, quizDone, stepStatus, type CoursePlan, type StepStatus, type TutorState } from '../tutor/state.js';
 import type { PageView } from '../ui/document.js';
 
@@ -29,9 +30,16 @@ export interface CheckReport {
   notices: ReportNotice[];
 }
 
-export type ReportNotice =
-  | { kind: 'not-saved'; dir: string; reason: string; text: string }
-  | { kind: 'corrupt'; file: string; movedTo: string; reason: string; text: string };
+/** The progress notice or save problem as data (file, what was dropped…) plus its text. */
+export type ReportNotice = (ProgressNotice | SaveProblem | SshConfigNotice) & { text: string };
+
+/** An ssh_config line the tutor did not follow (no ssh binary to ask): said, never silent. */
+export interface SshConfigNotice {
+  kind: 'ssh-config';
+  file: string;
+  line: number;
+  keyword: string;
+}
 
 export function buildCheckReport(input: {
   plan: CoursePlan;

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { visit } from 'yaml';
 import type { z } from 'zod';
 import type { CheckSpec } from '../checks/spec.js';
 import { patternProblem } from '../checks/text-match.js';
@@ -165,6 +166,25 @@ function readYaml(dir: string, file: string, report: Report): YamlSource | undef
     for (const e of src.doc.errors) {
       report(file, src.lineCounter.linePos(e.pos[0]).line, `not valid YAML: ${e.message.split('\n')[0]}`);
     }
+    return undefined;
+  }
+  // Converting can still fail (an alias to no anchor, aliases that expand into a huge document):
+  // a problem of this file, at the alias that does not resolve or else the first one, not a crash.
+  try {
+    src.doc.toJS();
+  } catch (err) {
+    let line = 0;
+    visit(src.doc, {
+      Alias(_key, node) {
+        const at = node.range ? src.lineCounter.linePos(node.range[0]).line : 1;
+        if (line === 0) line = at;
+        if (node.resolve(src.doc) !== undefined) return undefined;
+        line = at;
+        return visit.BREAK;
+      },
+    });
+    line ||= 1;
+    report(file, line, `not valid YAML: ${(err as Error).message}`);
     return undefined;
   }
   return src;

@@ -2,8 +2,9 @@
 // re-checks the server every time); it remembers when a step first passed, how many attempts
 // and hints it took, and the evidence of the passing check.
 // Writes are atomic (temp file in the same dir + fsync + rename, 0600 in a 0700 dir), so two
-// tutor processes can only ever leave one whole file: the last writer's. A file that cannot be
-// read is moved aside and reported, never silently dropped.
+// tutor processes can only ever leave one whole file: the last writer's. A damaged file is moved
+// aside and reported, never silently dropped; the step records in it that still validate are
+// kept. A file that cannot be read at all is left alone and nothing is saved over it.
 import { randomBytes } from 'node:crypto';
 import {
   closeSync,
@@ -65,6 +66,39 @@ export interface CorruptNotice {
   reason: string;
 }
 
+/** One part of a damaged file that was left out: a whole step, a field of one, or a top-level field. */
+export interface DroppedPart {
+  /** `steps.<id>`, `steps.<id>.<field>`, `steps.<id>.quiz.<question>` or a top-level field (`lang`). */
+  path: string;
+  step?: string;
+  reason: string;
+}
+
+/** A damaged file whose valid parts were kept: the original is kept aside, the rest goes on. */
+export interface SalvagedNotice {
+  kind: 'salvaged';
+  file: string;
+  movedTo: string;
+  /** Step ids whose records were kept (perhaps without a dropped field). */
+  kept: string[];
+  dropped: DroppedPart[];
+}
+
+/**
+ * The file is there but cannot be read (EACCES, EISDIR…), or it is damaged and cannot be moved
+ * aside: it is left as it is and nothing is saved this session, so nothing in it is lost.
+ */
+export interface UnreadableNotice {
+  kind: 'unreadable';
+  file: string;
+  /** The system's error code (EACCES, EISDIR…), or its message when there is none. */
+  code: string;
+  /** Set when the file was read but is damaged: what is wrong with it (it could not be moved aside). */
+  damaged?: string;
+}
+
+export type ProgressNotice = CorruptNotice | SalvagedNotice | UnreadableNotice;
+
 /** Saving failed (unwritable or missing directory, full disk): said once, then work goes on in memory. */
 export interface SaveProblem {
   kind: 'not-saved';
@@ -75,7 +109,7 @@ export interface SaveProblem {
 
 export interface LoadResult {
   progress: Progress;
-  notice: CorruptNotice | null;
+  notice: ProgressNotice | null;
 }
 
 /** Evidence kept per step: enough to show what passed, small enough to keep the file readable. */
@@ -93,8 +127,12 @@ export class ProgressStore {
   readonly target: string;
   readonly targetInfo: Target;
   private data: Progress;
-  private lastNotice: CorruptNotice | null = null;
+  private lastNotice: ProgressNotice | null = null;
   private firstSaveProblem: SaveProblem | null = null;
+  /** The first save problem was passed to onSaveProblem (or is already told by the load notice). */
+  private problemTold = false;
+  /** Set when the file on disk could not be read: saving would overwrite what we never saw. */
+  private readBlocked: string | null = null;
   /** Called once, on the first save that fails (later failures are the same news). */
   onSaveProblem: ((problem: SaveProblem) => void) | undefined;
 
@@ -116,8 +154,8 @@ export class ProgressStore {
     this.load();
   }
 
-  /** Set when the last load found an unreadable file and moved it aside. */
-  get notice(): CorruptNotice | null {
+  /** Set when the last load found a damaged file (moved aside, maybe salvaged) or could not read it. */
+  get notice(): ProgressNotice | null {
     return this.lastNotice;
   }
 
@@ -134,19 +172,24 @@ export class ProgressStore {
     return { version: 1, target: { ...this.targetInfo }, updatedAt: this.now().toISOString(), steps: {} };
   }
 
-  /** (Re)reads the file: missing -> empty; unreadable or invalid -> moved aside, empty, notice. */
+  /**
+   * (Re)reads the file: missing -> empty; damaged -> moved aside with a notice, keeping the step
+   * records that still validate; unreadable -> left alone, empty, nothing saved, notice.
+   */
   load(): LoadResult {
     cleanStaleTemps(this.dir, STALE_TEMP_MS, this.now().getTime());
     for (;;) {
+      this.readBlocked = null;
       const outcome = this.readOnce();
       if (outcome === 'raced') continue; // another process moved the bad file first: read again
       this.data = outcome.progress;
       this.lastNotice = outcome.notice;
-      return outcome;
+      if (outcome.salvaged) this.write(outcome.progress); // the kept parts, now in a valid file
+      return { progress: outcome.progress, notice: outcome.notice };
     }
   }
 
-  private readOnce(): LoadResult | 'raced' {
+  private readOnce(): (LoadResult & { salvaged?: boolean }) | 'raced' {
     let text: string;
     try {
       text = readFileSync(this.file, 'utf8');
@@ -154,24 +197,39 @@ export class ProgressStore {
       // ENOTDIR: a file stands where a directory should be, so there is no record (saving will say so).
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') return { progress: this.empty(), notice: null };
-      throw new Error(
-        `cannot read progress file ${this.file}: ${(err as Error).message}. It must be a readable file in a directory you own; move whatever is there away.`,
-      );
+      return { progress: this.empty(), notice: this.blockSaving(code ?? (err as Error).message) };
     }
-    const reason = this.problemWith(text);
-    if (typeof reason !== 'string') return { progress: reason, notice: null };
+    const read = this.problemWith(text);
+    if (typeof read !== 'string' && read.dropped.length === 0) return { progress: read.progress, notice: null };
+    const reason = typeof read === 'string' ? read : read.dropped.map((d) => d.path).join(', ');
     let movedTo: string;
     try {
       movedTo = this.moveAside();
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'raced';
-      throw new Error(`progress file ${this.file} is unreadable (${reason}) and could not be moved aside: ${(err as Error).message}`);
+      // Left in place (a save would replace it), so the damaged original is not lost either.
+      const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      const progress = typeof read === 'string' ? this.empty() : read.progress;
+      return { progress, notice: this.blockSaving(code, reason) };
     }
-    return { progress: this.empty(), notice: { kind: 'corrupt', file: this.file, movedTo, reason } };
+    if (typeof read === 'string') return { progress: this.empty(), notice: { kind: 'corrupt', file: this.file, movedTo, reason } };
+    const kept = Object.keys(read.progress.steps);
+    return { progress: read.progress, notice: { kind: 'salvaged', file: this.file, movedTo, kept, dropped: read.dropped }, salvaged: true };
   }
 
-  /** The parsed progress, or why the text is not a progress file of this target. */
-  private problemWith(text: string): Progress | string {
+  /** Nothing is saved this session; the notice already says so, so onSaveProblem is not called. */
+  private blockSaving(code: string, damaged?: string): UnreadableNotice {
+    this.readBlocked = code;
+    this.firstSaveProblem ??= { kind: 'not-saved', dir: this.dir, reason: code };
+    this.problemTold = true;
+    return { kind: 'unreadable', file: this.file, code, ...(damaged !== undefined ? { damaged } : {}) };
+  }
+
+  /**
+   * The parsed progress (with the parts that had to be left out), or why the text is not a
+   * progress file of this target at all.
+   */
+  private problemWith(text: string): { progress: Progress; dropped: DroppedPart[] } | string {
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -179,13 +237,14 @@ export class ProgressStore {
       return `not JSON (${(err as Error).message})`;
     }
     const parsed = ProgressSchema.safeParse(json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      return `not a progress file: ${issue?.path.join('.') || '(top level)'}: ${issue?.message ?? 'invalid'}`;
+    if (parsed.success) {
+      const recorded = targetKeyOf(parsed.data.target);
+      if (recorded !== this.target) return `it records another server (${recorded}), not ${this.target}`;
+      return { progress: parsed.data, dropped: [] };
     }
-    const recorded = targetKeyOf(parsed.data.target);
-    if (recorded !== this.target) return `it records another server (${recorded}), not ${this.target}`;
-    return parsed.data;
+    const issue = parsed.error.issues[0];
+    const whole = `not a progress file: ${issue?.path.join('.') || '(top level)'}: ${issue?.message ?? 'invalid'}`;
+    return salvage(json, this.target, this.now) ?? whole;
   }
 
   /** `<name>.corrupt-<timestamp>.json` next to it; never overwrites an earlier copy. */
@@ -203,6 +262,14 @@ export class ProgressStore {
    * file), so an unwritable directory is said at start, not after the learner's first pass.
    */
   probeSave(): SaveProblem | null {
+    if (this.firstSaveProblem) {
+      // Found while loading (the salvaged record could not be written): say it now.
+      if (!this.problemTold) {
+        this.problemTold = true;
+        this.onSaveProblem?.(this.firstSaveProblem);
+      }
+      return this.firstSaveProblem;
+    }
     const probe = join(this.dir, `.${basename(this.file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
     try {
       mkdirSync(this.dir, { recursive: true, mode: 0o700 });
@@ -218,7 +285,10 @@ export class ProgressStore {
     if (this.firstSaveProblem) return;
     const code = ((err as Error).cause as NodeJS.ErrnoException | undefined)?.code ?? (err as NodeJS.ErrnoException).code;
     this.firstSaveProblem = { kind: 'not-saved', dir: this.dir, reason: code ?? (err as Error).message };
-    this.onSaveProblem?.(this.firstSaveProblem);
+    if (this.onSaveProblem) {
+      this.problemTold = true;
+      this.onSaveProblem(this.firstSaveProblem);
+    }
   }
 
   /** Step ids whose first pass is on record (the tutor still re-checks them). */
@@ -299,12 +369,77 @@ export class ProgressStore {
     const stamped = { ...next, updatedAt: this.now().toISOString() };
     // Progress is a record, not the truth: when it cannot be saved, the session goes on in memory.
     this.data = stamped;
+    if (this.readBlocked !== null) return; // the file we could not read stays as it is
     try {
       writeFileAtomic(this.file, JSON.stringify(stamped, null, 2) + '\n');
     } catch (err) {
       this.saveFailed(err);
     }
   }
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Keeps what can be trusted from a file that failed validation: only when it is our format
+ * (version 1; a newer version may mean something else by the same fields) and records this
+ * target. A step record that fails loses only its bad fields (a bad quiz answer only that
+ * answer); a step that is still invalid, or not an object, is dropped whole.
+ */
+function salvage(json: unknown, target: string, now: () => Date): { progress: Progress; dropped: DroppedPart[] } | undefined {
+  if (!isPlainObject(json) || json.version !== 1 || !isPlainObject(json.steps)) return undefined;
+  const targetInfo = ProgressSchema.shape.target.safeParse(json.target);
+  if (!targetInfo.success || targetKeyOf(targetInfo.data) !== target) return undefined;
+  const dropped: DroppedPart[] = [];
+  const candidate: Record<string, unknown> = { ...json, steps: {} };
+  if (!ProgressSchema.shape.lang.safeParse(json.lang).success) {
+    delete candidate.lang;
+    dropped.push({ path: 'lang', reason: `not a language: ${JSON.stringify(json.lang)}` });
+  }
+  if (!IsoTime.safeParse(json.updatedAt).success) {
+    candidate.updatedAt = now().toISOString();
+    dropped.push({ path: 'updatedAt', reason: 'not a time' });
+  }
+  const steps: Record<string, StepRecord> = {};
+  for (const [id, raw] of Object.entries(json.steps)) {
+    const record = salvageStep(id, raw, dropped);
+    if (record) steps[id] = record;
+  }
+  const progress = ProgressSchema.safeParse({ ...candidate, steps });
+  return progress.success ? { progress: progress.data, dropped } : undefined;
+}
+
+function salvageStep(id: string, raw: unknown, dropped: DroppedPart[]): StepRecord | undefined {
+  const first = StepRecordSchema.safeParse(raw);
+  if (first.success) return first.data;
+  if (!isPlainObject(raw)) {
+    dropped.push({ path: `steps.${id}`, step: id, reason: 'not a step record' });
+    return undefined;
+  }
+  const record: Record<string, unknown> = { ...raw };
+  const parts: DroppedPart[] = [];
+  for (const issue of first.error.issues) {
+    const [field, key] = issue.path.map(String);
+    if (field === undefined) continue;
+    // A quiz keeps its other answers: they cannot be re-checked on the server.
+    if (field === 'quiz' && key !== undefined && isPlainObject(record.quiz)) {
+      const quiz = { ...record.quiz };
+      delete quiz[key];
+      record.quiz = quiz;
+      parts.push({ path: `steps.${id}.quiz.${key}`, step: id, reason: issue.message });
+      continue;
+    }
+    if (!(field in record)) continue; // already dropped for an earlier issue
+    delete record[field];
+    parts.push({ path: `steps.${id}.${field}`, step: id, reason: issue.message });
+  }
+  const second = StepRecordSchema.safeParse(record);
+  if (!second.success) {
+    dropped.push({ path: `steps.${id}`, step: id, reason: first.error.issues[0]?.message ?? 'invalid' });
+    return undefined;
+  }
+  dropped.push(...parts);
+  return second.data;
 }
 
 /**

@@ -1,7 +1,7 @@
 // Client authentication in OpenSSH's order: ssh-agent first, then the identity files. Key files
 // are read only when their turn comes, so a passphrase is asked only if the agent did not work.
 import { stat } from 'node:fs/promises';
-import { CONFIG_CAP, readCapped } from './read-capped.js';
+import { CONFIG_CAP, FileTooBigError, readCapped } from './read-capped.js';
 import ssh2 from 'ssh2';
 import type { AnyAuthMethod, AuthHandlerMiddleware, IdentityCallback, ParsedKey } from 'ssh2';
 import type { AuthAttempt, AuthSkip, ConnectFailure } from './connect-error.js';
@@ -89,8 +89,12 @@ export function makeAuthHandler(
         return { type: 'agent', username: target.user, agent: new ObservedAgent(step.socket, attempt, allowed) };
       }
       const key = await loadKey(step.path);
-      if (key === 'missing' || key === 'unreadable' || key === 'unsupported') {
+      if (key === 'missing' || key === 'unsupported') {
         log.skipped.push({ path: step.path, reason: key });
+        continue;
+      }
+      if (typeof key === 'object' && 'unreadable' in key) {
+        log.skipped.push({ path: step.path, reason: 'unreadable', error: key.unreadable });
         continue;
       }
       let parsed = key;
@@ -141,14 +145,17 @@ export function makeAuthHandler(
   };
 }
 
-type LoadedKey = ParsedKey | 'encrypted' | 'missing' | 'unreadable' | 'unsupported';
+/** `unreadable` carries why (EACCES, EISDIR, too big…): the learner is told exactly that. */
+type LoadedKey = ParsedKey | 'encrypted' | 'missing' | { unreadable: string } | 'unsupported';
 
 async function loadKey(path: string): Promise<LoadedKey> {
   let data: Buffer;
   try {
     data = await readKeyFile(path);
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'unreadable';
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return 'missing';
+    return { unreadable: code ?? (err instanceof FileTooBigError ? 'too-big' : (err as Error).message) };
   }
   const parsed = utils.parseKey(data);
   if (parsed instanceof Error) return /passphrase|encrypted/i.test(parsed.message) ? 'encrypted' : 'unsupported';

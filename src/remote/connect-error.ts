@@ -11,6 +11,8 @@ export type AuthSkipReason = 'missing' | 'unreadable' | 'unsupported' | 'encrypt
 export interface AuthSkip {
   path: string;
   reason: AuthSkipReason;
+  /** For `unreadable`: the system's error code (EACCES, EISDIR…) or the reason it was refused. */
+  error?: string;
 }
 
 interface Where {
@@ -18,6 +20,8 @@ interface Where {
   port: number;
   /** True when this failure happened on a ProxyJump host, not on the target itself. */
   jump: boolean;
+  /** HostKeyAlias: the name known_hosts lists this host's key under (port 22 form, as ssh). */
+  knownAs?: string;
 }
 
 export interface KnownKey {

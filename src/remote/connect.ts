@@ -7,9 +7,15 @@
 // A changed or revoked key is refused and never offered for trust (also with
 // StrictHostKeyChecking no, where ssh would warn and go on). "Changed" is OpenSSH's meaning: the
 // host has recorded keys and this is none of them, whatever their type.
+//
+// ProxyCommand runs as ssh runs it (`$SHELL -c "exec CMD"`, %h %k %n %p %r expanded) and its
+// stdin/stdout become the transport. HostKeyAlias replaces `[host]:port` in known_hosts with the
+// bare alias, for lookup and for recording, as sshconnect.c does.
+import { spawn } from 'node:child_process';
 import dns from 'node:dns';
 import net from 'node:net';
-import type { Duplex } from 'node:stream';
+import { Duplex } from 'node:stream';
+import { sanitizeTerminal } from '../text/sanitize.js';
 import ssh2 from 'ssh2';
 import type { Client as SshClient, ServerHostKeyAlgorithm } from 'ssh2';
 import { makeAuthHandler, type AskPassphrase, type AuthLog } from './auth.js';
@@ -99,11 +105,15 @@ function handshake(
   knownEntries: KnownHostEntry[],
   via: SshConnection | undefined,
 ): Promise<SshConnection> {
-  const where = { host: target.hostName, port: target.port, jump };
+  const where = { host: target.hostName, port: target.port, jump, ...(target.hostKeyAlias ? { knownAs: target.hostKeyAlias } : {}) };
+  // known_hosts name: the alias on port 22 (so written bare), else [host]:port.
+  const khHost = target.hostKeyAlias ?? target.hostName;
+  const khPort = target.hostKeyAlias ? 22 : target.port;
   return new Promise<SshConnection>((resolve, reject) => {
     let settled = false;
     let transportUp = false;
     let socket: Duplex | undefined;
+    let proxy: ProxyProcess | undefined;
     let client: SshClient | undefined;
     let hostKeyFailure: ConnectFailure | undefined;
     const authLog: AuthLog = { tried: [], skipped: [] };
@@ -115,6 +125,7 @@ function handshake(
       client?.removeAllListeners('ready');
       client?.end();
       socket?.destroy();
+      proxy?.kill();
       reject(new ConnectError(failure));
     };
     const deadline = new Deadline(target.connectTimeoutSec * 1000, () =>
@@ -126,7 +137,7 @@ function handshake(
     const hostVerifier = (keyBlob: Buffer, verify: (ok: boolean) => void): void => {
       const keyType = keyTypeOfBlob(keyBlob) ?? 'unknown';
       const fingerprint = fingerprintSha256(keyBlob);
-      const found = lookupHostKey(knownEntries, target.hostName, target.port, keyType, keyBlob);
+      const found = lookupHostKey(knownEntries, khHost, khPort, keyType, keyBlob);
       switch (found.status) {
         case 'trusted':
           return verify(true);
@@ -147,7 +158,7 @@ function handshake(
           }
           // accept-new (and "no", which we never let weaken a CHANGED key) record new keys themselves.
           if ((mode === 'accept-new' || mode === 'no') && knownHostsFile) {
-            const line = knownHostsLine(target.hostName, target.port, keyBlob, { hashed: target.hashKnownHosts });
+            const line = knownHostsLine(khHost, khPort, keyBlob, { hashed: target.hashKnownHosts });
             appendKnownHostsLine(knownHostsFile, line).then(
               () => verify(true),
               (err: Error) => {
@@ -193,6 +204,13 @@ function handshake(
             ...(authLog.serverMethods ? { serverMethods: authLog.serverMethods } : {}),
           });
         }
+        if (proxy && err.level !== 'client-authentication') {
+          // The transport is the command: say how it ended, with its own words.
+          const p = proxy;
+          const report = () => fail({ ...where, kind: 'other', message: p.describeExit(printable(err.message)) });
+          p.ended(1000).then(report, report);
+          return;
+        }
         const socketFailure = classifySocketError(err, where);
         if (socketFailure) return fail(socketFailure);
         if (err.level === 'client-timeout') {
@@ -202,13 +220,18 @@ function handshake(
       });
       c.on('close', () => {
         if (hostKeyFailure) fail(hostKeyFailure);
-        else fail({ ...where, kind: 'other', message: 'the server closed the connection during the handshake' });
+        else if (proxy) {
+          // Its exit status and last stderr lines arrive a moment after its output ends.
+          const p = proxy;
+          const report = () => fail({ ...where, kind: 'other', message: p.describeExit() });
+          p.ended(1000).then(report, report);
+        } else fail({ ...where, kind: 'other', message: 'the server closed the connection during the handshake' });
       });
       c.once('ready', () => {
         if (settled) return;
         settled = true;
         deadline.clear();
-        resolve(wrapConnection(c, target, via));
+        resolve(wrapConnection(c, target, via, proxy));
       });
       c.connect({
         sock: sock as unknown as NonNullable<Parameters<SshClient['connect']>[0]['sock']>,
@@ -218,7 +241,7 @@ function handshake(
         // As ssh does: ask first for key types known_hosts has for this host; otherwise a server
         // preferring another type shows a key ssh would never see (a prompt, or "changed").
         algorithms: {
-          serverHostKey: orderHostKeyAlgorithms(knownEntries, target.hostName, target.port) as ServerHostKeyAlgorithm[],
+          serverHostKey: orderHostKeyAlgorithms(knownEntries, khHost, khPort) as ServerHostKeyAlgorithm[],
         },
         keepaliveInterval: target.serverAliveIntervalSec * 1000,
         keepaliveCountMax: 3, // ServerAliveCountMax's default
@@ -227,7 +250,18 @@ function handshake(
       });
     };
 
-    if (via) {
+    if (target.proxyCommand !== undefined && !via) {
+      let command: string;
+      try {
+        command = expandProxyCommand(target);
+      } catch (err) {
+        return fail({ ...where, kind: 'other', message: (err as Error).message });
+      }
+      proxy = spawnProxyCommand(command);
+      socket = proxy.sock;
+      proxy.child.once('error', (err) => fail({ ...where, kind: 'other', message: `ProxyCommand could not start: ${printable(err.message)}` }));
+      startSsh(proxy.sock);
+    } else if (via) {
       via.client.forwardOut('127.0.0.1', 0, target.hostName, target.port, (err, stream) => {
         if (err) return fail(classifyForwardFailure(err, where, Math.round((Date.now() - startedAt) / 1000)));
         socket = stream;
@@ -245,11 +279,87 @@ function handshake(
   });
 }
 
+interface ProxyProcess {
+  child: ReturnType<typeof spawn>;
+  sock: Duplex;
+  kill(): void;
+  /** Resolves when the command has exited and its stderr is read (or after `ms`). */
+  ended(ms: number): Promise<void>;
+  /** Why the transport ended, with the command's own (capped, sanitized) stderr. */
+  describeExit(otherwise?: string): string;
+}
+
+const PROXY_STDERR_CAP = 4096;
+
+/** ssh's expand_proxy_command: %h host, %k alias, %n as typed, %p port, %r user, %%. */
+export function expandProxyCommand(target: ResolvedTarget): string {
+  const tokens: Record<string, string> = {
+    h: target.hostName,
+    k: target.hostKeyAlias ?? target.alias,
+    n: target.alias,
+    p: String(target.port),
+    r: target.user,
+  };
+  return `exec ${target.proxyCommand!.replace(/%(.?)/g, (whole, key: string) => {
+    if (key === '%') return '%';
+    const value = tokens[key];
+    if (value === undefined) throw new Error(`ProxyCommand uses the unknown token ${whole} (ssh allows %h %k %n %p %r %%)`);
+    return value;
+  })}`;
+}
+
+function spawnProxyCommand(command: string): ProxyProcess {
+  const shell = process.env.SHELL || '/bin/sh';
+  const child = spawn(shell, ['-c', command], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    if (stderr.length < PROXY_STDERR_CAP) stderr = (stderr + chunk).slice(0, PROXY_STDERR_CAP);
+  });
+  // Writes after the child died would throw EPIPE at nobody; ssh2 sees the close instead.
+  child.stdin.on('error', () => undefined);
+  let closed = false;
+  const closeWaiters: Array<() => void> = [];
+  child.once('close', () => {
+    closed = true;
+    for (const w of closeWaiters.splice(0)) w();
+  });
+  const sock = Duplex.from({ readable: child.stdout, writable: child.stdin });
+  sock.on('error', () => undefined);
+  child.stdout.once('end', () => sock.destroy());
+  return {
+    child,
+    sock,
+    kill: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    },
+    ended: (ms) =>
+      new Promise<void>((resolve) => {
+        if (closed) return resolve();
+        const timer = setTimeout(resolve, ms);
+        closeWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
+    describeExit: (otherwise) => {
+      const said = printable(sanitizeTerminal(stderr).trim().split('\n').slice(-3).join(' / '));
+      if (child.exitCode === null && child.signalCode === null && otherwise) return otherwise;
+      const how = child.exitCode !== null ? `exited with status ${child.exitCode}` : child.signalCode ? `was killed (${child.signalCode})` : 'closed its output';
+      return `the ProxyCommand ${how}${said ? `: ${said}` : ''}`;
+    },
+  };
+}
+
 function knownKey(entry: KnownHostEntry): KnownKey {
   return { keyType: entry.keyType, fingerprint: fingerprintSha256(entry.keyBlob), file: entry.file, line: entry.line };
 }
 
-function wrapConnection(client: SshClient, target: ResolvedTarget, via: SshConnection | undefined): SshConnection {
+function wrapConnection(
+  client: SshClient,
+  target: ResolvedTarget,
+  via: SshConnection | undefined,
+  proxy: ProxyProcess | undefined,
+): SshConnection {
   let open = true;
   let reason: string | undefined;
   let closedByUs = false;
@@ -259,8 +369,9 @@ function wrapConnection(client: SshClient, target: ResolvedTarget, via: SshConne
     });
     client.on('close', () => {
       open = false;
-      if (!reason && !closedByUs) reason = 'the server closed the connection';
+      if (!reason && !closedByUs) reason = proxy ? proxy.describeExit() : 'the server closed the connection';
       via?.close();
+      proxy?.kill();
       resolve();
     });
   });
@@ -325,7 +436,9 @@ export async function trustHostKey(failure: Extract<ConnectFailure, { kind: 'hos
   if (failure.strict) {
     throw new Error('StrictHostKeyChecking is yes for this host: add its key to known_hosts yourself after checking it');
   }
-  const line = knownHostsLine(failure.host, failure.port, failure.keyBlob, { hashed: failure.hashKnownHosts });
+  const line = failure.knownAs
+    ? knownHostsLine(failure.knownAs, 22, failure.keyBlob, { hashed: failure.hashKnownHosts })
+    : knownHostsLine(failure.host, failure.port, failure.keyBlob, { hashed: failure.hashKnownHosts });
   await appendKnownHostsLine(failure.knownHostsFile, line);
   return line;
 }

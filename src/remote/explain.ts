@@ -36,16 +36,8 @@ function explainFailure(f: ConnectFailure, t: Translate, base: { host: string; p
     }
     case 'unreachable':
       return { why: k('unreachable.why', { code: f.code }), todo: k('unreachable.todo') };
-    case 'auth': {
-      const parts = [k('auth.why', { user: f.user })];
-      const tried = f.tried.map((a) => attemptText(a, t)).join(', ');
-      parts.push(f.tried.length > 0 ? k('auth.tried', { list: tried }) : k('auth.nothingTried'));
-      if (f.skipped.length > 0) parts.push(k('auth.skipped', { list: f.skipped.map((s) => skipText(s, t)).join(', ') }));
-      if (f.serverMethods && !f.serverMethods.includes('publickey')) {
-        parts.push(k('auth.serverMethods', { methods: f.serverMethods.join(', ') }));
-      }
-      return { why: parts.join(' '), todo: k('auth.todo', { user: f.user }) };
-    }
+    case 'auth':
+      return explainAuth(f, t, k);
     case 'host-key-unknown': {
       const parts = [k('hostKeyUnknown.why', { keyType: f.keyType, fingerprint: f.fingerprint, file: f.knownHostsFile })];
       if (f.otherKeys.length > 0) {
@@ -64,7 +56,7 @@ function explainFailure(f: ConnectFailure, t: Translate, base: { host: string; p
           line: f.known.line,
         }),
         todo: k('hostKeyChanged.todo', {
-          removeCommand: removeKeyCommand(f.host, f.port, f.known.file),
+          removeCommand: f.knownAs ? removeKeyCommand(f.knownAs, 22, f.known.file) : removeKeyCommand(f.host, f.port, f.known.file),
           short: hostKeyFileName(f.keyType),
         }),
       };
@@ -80,6 +72,44 @@ function explainFailure(f: ConnectFailure, t: Translate, base: { host: string; p
     case 'other':
       return { why: k('other.why', { message: f.message }), todo: k('other.todo') };
   }
+}
+
+type AuthFailure = Extract<ConnectFailure, { kind: 'auth' }>;
+
+/** Skips that may have kept the right key from being offered: the learner can fix them. */
+const BLOCKING: ReadonlySet<AuthSkip['reason']> = new Set(['unreadable', 'encrypted-no-prompt', 'passphrase-declined']);
+
+/**
+ * "Did not accept any key" only when keys were offered and refused. A key that could not be
+ * read, or whose passphrase was not given, is the headline when nothing was offered (then
+ * ssh-copy-id is not the fix), and the first thing to do when other keys were refused.
+ */
+function explainAuth(f: AuthFailure, t: Translate, k: (key: string, params?: Record<string, unknown>) => string): Explanation {
+  const blocked = f.skipped.find((s) => BLOCKING.has(s.reason));
+  const offered = f.tried.some((a) => a.method === 'key' || a.keys > 0);
+  const others = f.skipped.filter((s) => s !== blocked || offered);
+  const parts: string[] = [];
+  if (blocked && !offered) parts.push(blockedCause(blocked, t, k));
+  else parts.push(k('auth.why', { user: f.user }));
+  const tried = f.tried.map((a) => attemptText(a, t)).join(', ');
+  parts.push(f.tried.length > 0 ? k('auth.tried', { list: tried }) : k('auth.nothingTried'));
+  if (others.length > 0) parts.push(k('auth.skipped', { list: others.map((s) => skipText(s, t)).join(', ') }));
+  if (f.serverMethods && !f.serverMethods.includes('publickey')) {
+    parts.push(k('auth.serverMethods', { methods: f.serverMethods.join(', ') }));
+  }
+  if (!blocked) return { why: parts.join(' '), todo: k('auth.todo', { user: f.user }) };
+  const fix = k(blocked.reason === 'unreadable' ? 'auth.fix.unreadable' : 'auth.fix.passphrase', { path: blocked.path });
+  return { why: parts.join(' '), todo: offered ? `${fix} ${k('auth.todoOtherKeys', { user: f.user })}` : fix };
+}
+
+const READ_ERRORS = new Set(['EACCES', 'EPERM', 'EISDIR', 'too-big']);
+
+function blockedCause(s: AuthSkip, t: Translate, k: (key: string, params?: Record<string, unknown>) => string): string {
+  if (s.reason === 'encrypted-no-prompt') return k('auth.cause.encryptedNoPrompt', { path: s.path });
+  if (s.reason === 'passphrase-declined') return k('auth.cause.passphraseDeclined', { path: s.path });
+  const error = s.error ?? '';
+  const reason = READ_ERRORS.has(error) ? t(`remote:auth.readError.${error === 'EPERM' ? 'EACCES' : error}`) : error || t('remote:auth.readError.other');
+  return k('auth.cause.unreadable', { path: s.path, reason });
 }
 
 function attemptText(a: AuthAttempt, t: Translate): string {
@@ -130,11 +160,17 @@ const CONFIG_ERROR_KEYS: Record<SshConfigError['code'], string> = {
   'bad-token': 'badToken',
   'bad-env': 'badEnv',
   'jump-depth': 'jumpDepth',
+  'bad-option': 'badOption',
+  'extra-args': 'extraArgs',
+  'unknown-user': 'unknownUser',
+  'ssh-refused': 'sshRefused',
 };
 
 export function explainConfigError(err: SshConfigError, t: Translate, alias = 'server'): Explanation {
   const params = { file: err.file, line: err.line, keyword: err.keyword, value: err.value, alias };
-  return { why: t(`remote:config.error.${CONFIG_ERROR_KEYS[err.code]}`, params), todo: t('remote:config.errorTodo', params) };
+  // ssh -G sometimes names no line (an unknown %-token in HostName): then the file alone.
+  const key = err.code === 'ssh-refused' && err.line === 0 ? 'sshRefusedNoLine' : CONFIG_ERROR_KEYS[err.code];
+  return { why: t(`remote:config.error.${key}`, params), todo: t('remote:config.errorTodo', params) };
 }
 
 export function describeConfigWarning(w: ConfigWarning, t: Translate): string {

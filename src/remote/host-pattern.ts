@@ -1,11 +1,12 @@
 // OpenSSH host patterns (match.c), shared by ~/.ssh/config `Host` lines and known_hosts lines:
 // `*` = any run of characters, `?` = exactly one, `!pattern` = a negation that vetoes the line.
-// Host names compare case-insensitively, as ssh lowercases them before matching.
+// known_hosts names compare case-insensitively (ssh lowercases them); ssh_config `Host` lines
+// compare case-sensitively against the name as typed (readconf.c match_pattern).
 
 /** True when `text` matches one wildcard pattern (no negation, no commas). */
-export function matchWildcard(text: string, pattern: string): boolean {
-  const t = text.toLowerCase();
-  const p = pattern.toLowerCase();
+export function matchWildcard(text: string, pattern: string, caseSensitive = false): boolean {
+  const t = caseSensitive ? text : text.toLowerCase();
+  const p = caseSensitive ? pattern : pattern.toLowerCase();
   // Iterative glob match with backtracking to the last `*`: linear enough, no regex injection.
   let ti = 0;
   let pi = 0;
@@ -35,12 +36,12 @@ export type PatternListMatch = 'match' | 'negated' | 'none';
  * Matches `text` against a list of patterns the way OpenSSH's match_pattern_list does:
  * any matching `!pattern` wins ('negated'), else any matching pattern gives 'match'.
  */
-export function matchPatternList(text: string, patterns: readonly string[]): PatternListMatch {
+export function matchPatternList(text: string, patterns: readonly string[], caseSensitive = false): PatternListMatch {
   let matched = false;
   for (const raw of patterns) {
     const negated = raw.startsWith('!');
     const pattern = negated ? raw.slice(1) : raw;
-    if (!matchWildcard(text, pattern)) continue;
+    if (!matchWildcard(text, pattern, caseSensitive)) continue;
     if (negated) return 'negated';
     matched = true;
   }

@@ -6,9 +6,14 @@
 // - keywords are case-insensitive; `Key value`, `Key=value`, `Key = value`; quotes and `#` comments;
 // - for each keyword the FIRST value obtained wins (so specific Host blocks go first), except
 //   IdentityFile, which accumulates;
-// - a Host line applies if any pattern matches the name typed and no `!pattern` does;
+// - a Host line applies if any pattern matches the name AS TYPED (case-sensitive) and no `!pattern` does;
 // - Include may sit inside a Host block (conditional), relative paths are under ~/.ssh, globs sort;
-// - values are validated even in blocks that do not apply (ssh refuses such a file too).
+// - values are validated even in blocks that do not apply (ssh refuses such a file too), and a
+//   keyword ssh does not know stops ssh, so it stops us;
+// - ProxyCommand and ProxyJump take the raw rest of the line (no unquoting), not argv.
+// This is the FALLBACK: when the ssh binary exists, ssh-g.ts asks `ssh -G` instead, and the
+// differential test (test/integration/ssh-config-openssh.test.ts) keeps the two in agreement.
+import net from 'node:net';
 import { createHash } from 'node:crypto';
 import { matchPatternList } from './host-pattern.js';
 
@@ -28,7 +33,8 @@ export type Directive =
   | (At & { kind: 'host'; patterns: string[] })
   | (At & { kind: 'match'; criteria: string })
   | (At & { kind: 'include'; files: ParsedConfigFile[] })
-  | (At & { kind: 'option'; keyword: string; args: string[] });
+  /** `raw`: the rest of the line as written (ProxyCommand and ProxyJump use it, as ssh does). */
+  | (At & { kind: 'option'; keyword: string; written: string; args: string[]; raw: string });
 
 export interface ParsedConfigFile {
   path: string;
@@ -51,7 +57,12 @@ export type SshConfigErrorCode =
   | 'include-depth'
   | 'bad-token'
   | 'bad-env'
-  | 'jump-depth';
+  | 'jump-depth'
+  | 'bad-option'
+  | 'extra-args'
+  | 'unknown-user'
+  /** `ssh -G` refused the config; `value` is its own message. */
+  | 'ssh-refused';
 
 /** A config problem that stops ssh too; names the file and line so the learner can fix it. */
 export class SshConfigError extends Error {
@@ -65,7 +76,7 @@ export class SshConfigError extends Error {
     readonly value: string,
     detail: string,
   ) {
-    super(`${file}:${line}: ${detail}`);
+    super(line > 0 ? `${file}:${line}: ${detail}` : `${file}: ${detail}`);
   }
 }
 
@@ -125,9 +136,20 @@ export function splitArgs(text: string): string[] | 'unterminated-quote' {
 export function parseSshConfig(
   text: string,
   path: string,
-  options: { source: ConfigSource; includeBase: string; home: string; depth?: number },
+  options: {
+    source: ConfigSource;
+    includeBase: string;
+    home: string;
+    depth?: number;
+    /** getservbyname for `Port ssh`; without it only numbers and `ssh` are ports. */
+    servicePort?: (name: string) => number | undefined;
+    /** IgnoreUnknown patterns seen so far (shared with included files). */
+    ignoreUnknown?: string[];
+  },
 ): ParsedConfigFile {
   const depth = options.depth ?? 0;
+  const ignoreUnknown = options.ignoreUnknown ?? [];
+  const childOptions = { ...options, ignoreUnknown };
   const directives: Directive[] = [];
   const lines = text.split(/\r?\n/);
   for (let index = 0; index < lines.length; index++) {
@@ -147,6 +169,11 @@ export function parseSshConfig(
     if (args.length === 0) {
       throw new SshConfigError('no-argument', path, at.line, written, '', `no argument after keyword "${written}"`);
     }
+    if (keyword === 'ignoreunknown' && ignoreUnknown.length === 0) ignoreUnknown.push(...args[0]!.split(','));
+    if (!KNOWN_KEYWORDS.has(keyword)) {
+      if (matchPatternList(keyword, ignoreUnknown, true) === 'match') continue;
+      throw new SshConfigError('bad-option', path, at.line, written, '', `Bad configuration option: ${keyword}`);
+    }
     switch (keyword) {
       case 'host':
         directives.push({ ...at, kind: 'host', patterns: args });
@@ -164,15 +191,17 @@ export function parseSshConfig(
           for (const included of options.source.glob(pattern)) {
             const includedText = options.source.read(included);
             if (includedText === undefined) continue; // a vanished or unreadable match: ssh skips it too
-            files.push(parseSshConfig(includedText, included, { ...options, depth: depth + 1 }));
+            files.push(parseSshConfig(includedText, included, { ...childOptions, depth: depth + 1 }));
           }
         }
         directives.push({ ...at, kind: 'include', files });
         break;
       }
-      default:
-        validateOption(keyword, written, args, at);
-        directives.push({ ...at, kind: 'option', keyword, args });
+      default: {
+        const name = keyword === 'identityfile2' ? 'identityfile' : keyword;
+        validateOption(name, written, args, rest, at, options.servicePort);
+        directives.push({ ...at, kind: 'option', keyword: name, written, args, raw: rest });
+      }
     }
   }
   return { path, directives };
@@ -195,14 +224,28 @@ const STRICT_VALUES: Record<string, StrictHostKeyChecking> = {
   off: 'no',
 };
 
-function validateOption(keyword: string, written: string, args: string[], at: At): void {
+/** Keywords that take exactly one value: ssh says "extra arguments at end of line" otherwise. */
+const SINGLE_VALUE = new Set([
+  'hostname', 'user', 'port', 'identityfile', 'identitiesonly', 'hashknownhosts', 'stricthostkeychecking',
+  'connecttimeout', 'serveraliveinterval', 'hostkeyalias', 'identityagent',
+]);
+
+function validateOption(
+  keyword: string,
+  written: string,
+  args: string[],
+  raw: string,
+  at: At,
+  servicePort: ((name: string) => number | undefined) | undefined,
+): void {
   const value = args[0]!;
-  const fail = (code: SshConfigErrorCode, detail: string): never => {
-    throw new SshConfigError(code, at.file, at.line, written, value, detail);
+  const fail = (code: SshConfigErrorCode, detail: string, shown = value): never => {
+    throw new SshConfigError(code, at.file, at.line, written, shown, detail);
   };
+  if (SINGLE_VALUE.has(keyword) && args.length > 1) fail('extra-args', `keyword ${keyword} extra arguments at end of line`, args.join(' '));
   switch (keyword) {
     case 'port':
-      if (parsePort(value) === undefined) fail('bad-port', `bad port "${value}" (1-65535)`);
+      if (parseConfigPort(value, servicePort) === undefined) fail('bad-port', `Bad port '${value}'`);
       break;
     case 'identitiesonly':
     case 'hashknownhosts':
@@ -219,12 +262,77 @@ function validateOption(keyword: string, written: string, args: string[], at: At
         fail('bad-time', `${written} takes a time such as 10, 30s or 1m, not "${value}"`);
       }
       break;
-    case 'proxyjump':
-      if (value.toLowerCase() !== 'none' && parseJumpList(value) === undefined) {
-        fail('bad-jump', `bad ProxyJump "${value}" (write [user@]host[:port], several separated by commas)`);
+    case 'proxyjump': {
+      const text = proxyJumpText(raw);
+      if (text.toLowerCase() !== 'none' && !text.split(',').every((hop) => parseJumpHop(hop, servicePort) !== undefined)) {
+        fail('bad-jump', `Invalid ProxyJump "${raw}"`, raw);
       }
       break;
+    }
   }
+}
+
+/**
+ * The ProxyJump value as readconf.c's parse_jump sees it: the raw rest of the line, cut at `#`
+ * and at the first blank (its rtrim() blanks EVERY space, not only trailing ones). Quotes stay.
+ */
+export function proxyJumpText(raw: string): string {
+  return raw.split('#')[0]!.split(/[ \t\r\n\f\v]/)[0]!;
+}
+
+/** One ProxyJump hop as ssh parses it (parse_ssh_uri, else parse_user_host_port). */
+export function parseJumpHop(
+  text: string,
+  servicePort?: (name: string) => number | undefined,
+): { user?: string; host: string; port?: number } | undefined {
+  let rest = text;
+  if (rest.startsWith('ssh://')) {
+    const uri = /^ssh:\/\/(?:([^@/]*)@)?(\[[^\]]*\]|[^:/]*)(?::(\d+))?\/?$/.exec(rest);
+    if (!uri || uri[2] === '' || uri[1] === '') return undefined;
+    const host = uri[2]!.replace(/^\[(.*)\]$/, '$1');
+    const port = uri[3] === undefined ? undefined : parseConfigPort(uri[3], servicePort);
+    if (uri[3] !== undefined && port === undefined) return undefined;
+    return { ...(uri[1] !== undefined ? { user: uri[1] } : {}), host, ...(port !== undefined ? { port } : {}) };
+  }
+  let user: string | undefined;
+  const at = rest.lastIndexOf('@');
+  if (at !== -1) {
+    user = rest.slice(0, at);
+    if (user === '') return undefined;
+    rest = rest.slice(at + 1);
+  }
+  // hpdelim: `[...]` is one host; otherwise the host ends at the first `:` or `/`.
+  let host: string;
+  let portText: string | undefined;
+  if (rest.startsWith('[')) {
+    const close = rest.indexOf(']');
+    if (close === -1) return undefined;
+    const after = rest.slice(close + 1);
+    if (after !== '' && after[0] !== ':' && after[0] !== '/') return undefined;
+    host = rest.slice(1, close);
+    portText = after === '' ? undefined : after.slice(1);
+  } else {
+    const cut = rest.search(/[:/]/);
+    host = cut === -1 ? rest : rest.slice(0, cut);
+    portText = cut === -1 ? undefined : rest.slice(cut + 1);
+  }
+  if (host === '') return undefined;
+  let port: number | undefined;
+  if (portText !== undefined && portText !== '') {
+    port = parseConfigPort(portText, servicePort);
+    if (port === undefined) return undefined;
+  }
+  return { ...(user !== undefined ? { user } : {}), host, ...(port !== undefined ? { port } : {}) };
+}
+
+/** a2port: a number 1-65535 (strtonum: optional sign) or a tcp service name from /etc/services. */
+export function parseConfigPort(text: string, servicePort?: (name: string) => number | undefined): number | undefined {
+  if (/^[ \t]*[+-]?\d+$/.test(text)) {
+    const n = Number(text.trim());
+    return n >= 1 && n <= 65535 ? n : undefined;
+  }
+  const port = servicePort ? servicePort(text) : text === 'ssh' ? 22 : undefined;
+  return port !== undefined && port >= 1 && port <= 65535 ? port : undefined;
 }
 
 export function parsePort(text: string): number | undefined {
@@ -278,9 +386,9 @@ export function parseTargetSpec(text: string): TargetSpec | undefined {
   return spec;
 }
 
-function parseJumpList(text: string): TargetSpec[] | undefined {
-  const hops = text.split(',').map((h) => parseTargetSpec(h));
-  return hops.every((h): h is TargetSpec => h !== undefined) ? hops : undefined;
+function parseJumpList(text: string, servicePort?: (name: string) => number | undefined): TargetSpec[] | undefined {
+  const hops = text.split(',').map((h) => parseJumpHop(h, servicePort));
+  return hops.every((h): h is NonNullable<typeof h> => h !== undefined) ? hops : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -291,15 +399,20 @@ export type StrictHostKeyChecking = 'yes' | 'ask' | 'accept-new' | 'no';
 export interface ResolvedTarget {
   /** The name as the learner wrote it (what Host blocks match). */
   alias: string;
+  /** Lowercased, as ssh connects to it (IP addresses keep their case). */
   hostName: string;
   port: number;
   user: string;
-  /** Explicit IdentityFile paths in order, or OpenSSH's defaults when there are none. */
+  /** IdentityFile paths in order (expanded), or OpenSSH's defaults when there are none. */
   identityFiles: string[];
   identitiesOnly: boolean;
   /** The ssh-agent socket to ask, if any (IdentityAgent, else $SSH_AUTH_SOCK). */
   identityAgent?: string;
   proxyJump?: ResolvedTarget;
+  /** ProxyCommand as written (tokens expanded at connect time, as ssh does). */
+  proxyCommand?: string;
+  /** HostKeyAlias (lowercased): the name known_hosts is searched and written under. */
+  hostKeyAlias?: string;
   /** UserKnownHostsFile: new keys are recorded in the first one. */
   knownHostsFiles: string[];
   globalKnownHostsFiles: string[];
@@ -309,15 +422,21 @@ export interface ResolvedTarget {
   /** SSH-level keepalive; 0 turns it off. */
   serverAliveIntervalSec: number;
   warnings: ConfigWarning[];
+  /** Who resolved it: OpenSSH itself, or this parser (no ssh binary). */
+  resolvedBy?: 'ssh -G' | 'parser';
 }
 
 export interface ResolveContext {
+  /** The passwd home (ssh ignores $HOME). */
   home: string;
   localUser: string;
   uid: number;
   /** Full local host name (%l); %L is its first label. */
   localHostName: string;
   env: Readonly<Record<string, string | undefined>>;
+  /** getpwnam(name)->pw_dir, for `~name/` (undefined: no such user). */
+  homeOf?: (user: string) => string | undefined;
+  servicePort?: (name: string) => number | undefined;
 }
 
 export const DEFAULT_HOST = 'server';
@@ -325,19 +444,70 @@ export const DEFAULT_HOST = 'server';
 export const DEFAULT_USER = 'root';
 export const DEFAULT_CONNECT_TIMEOUT_SEC = 15;
 export const DEFAULT_SERVER_ALIVE_SEC = 15;
-const MAX_JUMP_HOPS = 8;
-const DEFAULT_IDENTITY_FILES = ['~/.ssh/id_ed25519', '~/.ssh/id_ecdsa', '~/.ssh/id_rsa'];
+export const MAX_JUMP_HOPS = 8;
+/** ssh.c fill_default_options' list, in its order (each only tried if it exists). */
+export const DEFAULT_IDENTITY_FILES = [
+  '~/.ssh/id_rsa',
+  '~/.ssh/id_ecdsa',
+  '~/.ssh/id_ecdsa_sk',
+  '~/.ssh/id_ed25519',
+  '~/.ssh/id_ed25519_sk',
+  '~/.ssh/id_xmss',
+  '~/.ssh/id_dsa',
+];
 const DEFAULT_USER_KNOWN_HOSTS = ['~/.ssh/known_hosts', '~/.ssh/known_hosts2'];
 const DEFAULT_GLOBAL_KNOWN_HOSTS = ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2'];
-/** Options that change how ssh connects but that the tutor does not implement: said out loud. */
-const UNSUPPORTED_OPTIONS = new Map([
-  ['proxycommand', 'ProxyCommand'],
-  ['hostkeyalias', 'HostKeyAlias'],
-  ['certificatefile', 'CertificateFile'],
-  ['pkcs11provider', 'PKCS11Provider'],
-  ['securitykeyprovider', 'SecurityKeyProvider'],
-  ['canonicalizehostname', 'CanonicalizeHostname'],
+
+/** Every keyword OpenSSH 9.2 (Debian, with its GSSAPI patch) knows; any other stops ssh. */
+const KNOWN_KEYWORDS = new Set(
+  (
+    'protocol cipher fallbacktorsh globalknownhostsfile2 rhostsauthentication userknownhostsfile2 useroaming usersh ' +
+    'useprivilegedport afstokenpassing kerberosauthentication kerberostgtpassing rsaauthentication ' +
+    'rhostsrsaauthentication compressionlevel gssapiauthentication gssapidelegatecredentials gssapikeyexchange ' +
+    'gssapiclientidentity gssapiserveridentity gssapirenewalforcesrekey gssapitrustdns gssapikexalgorithms ' +
+    'smartcarddevice pkcs11provider forwardagent exitonforwardfailure xauthlocation gatewayports ' +
+    'passwordauthentication kbdinteractiveauthentication kbdinteractivedevices challengeresponseauthentication ' +
+    'skeyauthentication tisauthentication pubkeyauthentication dsaauthentication hostbasedauthentication ' +
+    'identityfile identityfile2 identitiesonly certificatefile addkeystoagent identityagent hostname hostkeyalias ' +
+    'proxycommand port ciphers macs remoteforward localforward permitremoteopen user host match escapechar ' +
+    'globalknownhostsfile userknownhostsfile connectionattempts batchmode checkhostip stricthostkeychecking ' +
+    'compression tcpkeepalive keepalive numberofpasswordprompts syslogfacility loglevel logverbose dynamicforward ' +
+    'preferredauthentications hostkeyalgorithms casignaturealgorithms bindaddress bindinterface clearallforwardings ' +
+    'enablesshkeysign verifyhostkeydns nohostauthenticationforlocalhost rekeylimit connecttimeout addressfamily ' +
+    'serveraliveinterval serveralivecountmax sendenv setenv controlpath controlmaster controlpersist hashknownhosts ' +
+    'include tunnel tunneldevice localcommand permitlocalcommand remotecommand visualhostkey kexalgorithms ipqos ' +
+    'requesttty sessiontype stdinnull forkafterauthentication proxyusefdpass canonicaldomains ' +
+    'canonicalizefallbacklocal canonicalizehostname canonicalizemaxdots canonicalizepermittedcnames ' +
+    'streamlocalbindmask streamlocalbindunlink revokedhostkeys fingerprinthash updatehostkeys ' +
+    'hostbasedacceptedalgorithms hostbasedkeytypes pubkeyacceptedalgorithms pubkeyacceptedkeytypes ignoreunknown ' +
+    'proxyjump securitykeyprovider knownhostscommand requiredrsasize enableescapecommandline'
+  ).split(' '),
+);
+/** What the tutor does itself (directly or by the chapter's needs). */
+const IMPLEMENTED = new Set([
+  'hostname', 'port', 'user', 'identityfile', 'identitiesonly', 'identityagent', 'proxyjump', 'proxycommand',
+  'hostkeyalias', 'userknownhostsfile', 'globalknownhostsfile', 'hashknownhosts', 'stricthostkeychecking',
+  'connecttimeout', 'serveraliveinterval', 'ignoreunknown',
 ]);
+/** Known to ssh, not done by the tutor, and harmless to where, as whom and how it connects: not said. */
+const HARMLESS = new Set(
+  (
+    'sendenv setenv forwardagent forwardx11 forwardx11trusted forwardx11timeout xauthlocation compression ' +
+    'compressionlevel loglevel logverbose syslogfacility serveralivecountmax tcpkeepalive keepalive requesttty ' +
+    'visualhostkey escapechar controlmaster controlpath controlpersist addkeystoagent updatehostkeys ' +
+    'gssapiauthentication gssapidelegatecredentials gssapikeyexchange gssapiclientidentity gssapiserveridentity ' +
+    'gssapirenewalforcesrekey gssapitrustdns gssapikexalgorithms passwordauthentication ' +
+    'kbdinteractiveauthentication kbdinteractivedevices challengeresponseauthentication batchmode ' +
+    'numberofpasswordprompts connectionattempts localforward remoteforward dynamicforward clearallforwardings ' +
+    'exitonforwardfailure gatewayports permitremoteopen streamlocalbindmask streamlocalbindunlink ' +
+    'permitlocalcommand localcommand fingerprinthash hashknownhosts ipqos protocol cipher fallbacktorsh ' +
+    'rhostsauthentication useroaming usersh useprivilegedport afstokenpassing kerberosauthentication ' +
+    'kerberostgtpassing rsaauthentication rhostsrsaauthentication dsaauthentication skeyauthentication ' +
+    'tisauthentication enableescapecommandline forkafterauthentication stdinnull sessiontype tunnel tunneldevice ' +
+    'nohostauthenticationforlocalhost verifyhostkeydns checkhostip enablesshkeysign hostbasedauthentication ' +
+    'smartcarddevice globalknownhostsfile2 userknownhostsfile2 requiredrsasize rekeylimit'
+  ).split(' '),
+);
 
 /** `user@hostName:port`: the pool's key and the label in the status line. */
 export function targetKey(target: Pick<ResolvedTarget, 'user' | 'hostName' | 'port'>): string {
@@ -347,11 +517,13 @@ export function targetKey(target: Pick<ResolvedTarget, 'user' | 'hostName' | 'po
 
 interface Obtained {
   args: string[];
+  raw: string;
   at: At;
+  written?: string;
 }
 
 /** Walks the config for one name, keeping the first value of each keyword (all IdentityFiles). */
-function collectOptions(config: SshConfig, alias: string) {
+function collectOptions(config: SshConfig, typedHost: string) {
   const first = new Map<string, Obtained>();
   const identityFiles: Obtained[] = [];
   const warnings: ConfigWarning[] = [];
@@ -361,7 +533,7 @@ function collectOptions(config: SshConfig, alias: string) {
     for (const d of file.directives) {
       switch (d.kind) {
         case 'host':
-          active = matchPatternList(alias, d.patterns) === 'match';
+          active = matchPatternList(typedHost, d.patterns, true) === 'match';
           break;
         case 'match':
           active = false;
@@ -373,21 +545,39 @@ function collectOptions(config: SshConfig, alias: string) {
           break;
         case 'option':
           if (!active) break;
-          if (d.keyword === 'identityfile') identityFiles.push({ args: d.args, at: d });
-          else if (!first.has(d.keyword)) first.set(d.keyword, { args: d.args, at: d });
+          if (d.keyword === 'identityfile') identityFiles.push({ args: d.args, raw: d.raw, at: d });
+          else if (d.keyword === 'proxyjump' || d.keyword === 'proxycommand') takeProxy(first, d);
+          else if (!first.has(d.keyword)) first.set(d.keyword, { args: d.args, raw: d.raw, at: d, written: d.written });
           break;
       }
     }
   };
   for (const file of config.files) walk(file);
 
-  for (const [keyword, { at, args }] of first) {
-    const name = UNSUPPORTED_OPTIONS.get(keyword);
-    if (!name) continue;
-    if (keyword === 'canonicalizehostname' && args[0]?.toLowerCase() === 'no') continue;
-    warnings.push({ file: at.file, line: at.line, code: 'option-unsupported', keyword: name });
+  for (const [keyword, { at, written }] of first) {
+    if (IMPLEMENTED.has(keyword) || HARMLESS.has(keyword)) continue;
+    if (keyword.startsWith('canonicalize') && first.get('canonicalizehostname')?.args[0]?.toLowerCase() !== 'yes' &&
+      first.get('canonicalizehostname')?.args[0]?.toLowerCase() !== 'always') continue;
+    if (keyword === 'canonicaldomains' && !first.has('canonicalizehostname')) continue;
+    warnings.push({ file: at.file, line: at.line, code: 'option-unsupported', keyword: written ?? keyword });
   }
   return { first, identityFiles, warnings };
+}
+
+/**
+ * ProxyJump and ProxyCommand share one slot, first come first served, as ssh 9.2 shows them:
+ * a real ProxyJump blocks a later ProxyCommand; any ProxyCommand (even `none`) blocks a later
+ * ProxyJump; `ProxyJump none` blocks later ProxyJumps but not a ProxyCommand.
+ */
+function takeProxy(first: Map<string, Obtained>, d: Extract<Directive, { kind: 'option' }>): void {
+  const jump = first.get('proxyjump');
+  const command = first.get('proxycommand');
+  const value = { args: d.args, raw: d.raw, at: d };
+  if (d.keyword === 'proxyjump') {
+    if (!jump && !command) first.set('proxyjump', value);
+  } else if (!command && (!jump || proxyJumpText(jump.raw).toLowerCase() === 'none')) {
+    first.set('proxycommand', value);
+  }
 }
 
 /**
@@ -398,48 +588,47 @@ export function resolveTarget(
   config: SshConfig,
   spec: TargetSpec | string,
   ctx: ResolveContext,
-  options: { defaultUser?: string; jumpOverride?: TargetSpec[]; hops?: number } = {},
+  options: { defaultUser?: string; jumpOverride?: TargetSpec[]; hops?: number; jumpAt?: At; jumpText?: string } = {},
 ): ResolvedTarget {
   const wanted = typeof spec === 'string' ? parseTargetSpec(spec) : spec;
   if (!wanted) throw new Error(`"${String(spec)}" is not a target: write [user@]host[:port], e.g. root@server`);
   const alias = wanted.host ?? DEFAULT_HOST;
+  // ssh (Debian 9.2 with the 10.3 backport) refuses shell metacharacters in a host or user given
+  // on its command line, which is how each ProxyJump hop reaches it.
+  if (!validHostname(alias) || (wanted.user !== undefined && !validRemoteUser(wanted.user))) {
+    const at = options.jumpAt ?? { file: '(command line)', line: 0 };
+    const detail = `"${alias}" contains characters ssh refuses in a host or user name`;
+    throw new SshConfigError('bad-jump', at.file, at.line, 'ProxyJump', options.jumpText ?? alias, detail);
+  }
   const { first, identityFiles: identityLines, warnings } = collectOptions(config, alias);
   const value = (keyword: string) => first.get(keyword)?.args[0];
 
   const hostNameOpt = first.get('hostname');
-  const hostName = hostNameOpt ? expandTokens(hostNameOpt.args[0]!, { h: alias }, hostNameOpt.at, 'HostName') : alias;
-  const port = wanted.port ?? (value('port') !== undefined ? parsePort(value('port')!)! : 22);
+  const expanded = hostNameOpt ? expandTokens(hostNameOpt.args[0]!, { h: alias }, hostNameOpt.at, 'HostName') : alias;
+  // ssh lowercases the host it connects to, unless it is an address.
+  const hostName = net.isIP(expanded) ? expanded : expanded.toLowerCase();
+  const port = wanted.port ?? (value('port') !== undefined ? parseConfigPort(value('port')!, ctx.servicePort)! : 22);
   const user = wanted.user ?? value('user') ?? options.defaultUser ?? DEFAULT_USER;
-  const proxyJumpText = value('proxyjump');
 
-  const localShort = ctx.localHostName.split('.')[0] ?? ctx.localHostName;
-  const tokens: Record<string, string> = {
-    d: ctx.home,
-    u: ctx.localUser,
-    i: String(ctx.uid),
-    l: ctx.localHostName,
-    L: localShort,
-    h: hostName,
-    n: alias,
-    k: alias,
-    p: String(port),
-    r: user,
-    j: proxyJumpText && proxyJumpText.toLowerCase() !== 'none' ? proxyJumpText : '',
-    C: createHash('sha1').update(`${ctx.localHostName}${hostName}${port}${user}`).digest('hex'),
-  };
-  const expandPath = (raw: string, at: At, keyword: string) =>
-    expandEnv(expandTokens(expandTilde(raw, ctx.home), tokens, at, keyword), ctx.env, at, keyword);
+  const jumpOpt = first.get('proxyjump');
+  const jumpText = jumpOpt ? proxyJumpText(jumpOpt.raw) : undefined;
+  const commandOpt = first.get('proxycommand');
+  const proxyCommand = commandOpt && commandOpt.raw.toLowerCase() !== 'none' ? commandOpt.raw : undefined;
+  const aliasOpt = value('hostkeyalias');
+  const hostKeyAlias = aliasOpt === undefined ? undefined : aliasOpt.toLowerCase();
 
-  const identityFiles: string[] = [];
-  for (const { args, at } of identityLines) {
-    const path = expandPath(args[0]!, at, 'IdentityFile');
-    if (!identityFiles.includes(path)) identityFiles.push(path);
-  }
-  if (identityFiles.length === 0) identityFiles.push(...DEFAULT_IDENTITY_FILES.map((p) => expandTilde(p, ctx.home)));
+  const tokens = clientTokens(ctx, { hostName, alias, port, user, hostKeyAlias, jump: jumpText && jumpText.toLowerCase() !== 'none' ? jumpText : '' });
+  const expandPath = (raw: string, at: At, keyword: string) => expandClientPath(raw, ctx, tokens, at, keyword);
+
+  const identityFiles = expandIdentityFiles(
+    identityLines.map(({ args, at }) => ({ path: args[0]!, at })),
+    ctx,
+    tokens,
+  );
 
   const pathList = (keyword: string, name: string, defaults: string[]) => {
     const opt = first.get(keyword);
-    if (!opt) return defaults.map((p) => expandTilde(p, ctx.home));
+    if (!opt) return defaults.map((p) => expandTilde(p, ctx));
     if (opt.args[0]!.toLowerCase() === 'none') return [];
     return opt.args.map((a) => expandPath(a, opt.at, name));
   };
@@ -463,41 +652,118 @@ export function resolveTarget(
     identitiesOnly: FLAG_VALUES[value('identitiesonly')?.toLowerCase() ?? 'no'] ?? false,
     knownHostsFiles: pathList('userknownhostsfile', 'UserKnownHostsFile', DEFAULT_USER_KNOWN_HOSTS),
     globalKnownHostsFiles: pathList('globalknownhostsfile', 'GlobalKnownHostsFile', DEFAULT_GLOBAL_KNOWN_HOSTS),
+    // ssh's own default is no; Debian's /etc/ssh/ssh_config says yes, and the tutor keeps that.
     hashKnownHosts: FLAG_VALUES[value('hashknownhosts')?.toLowerCase() ?? 'yes'] ?? true,
     strictHostKeyChecking: STRICT_VALUES[value('stricthostkeychecking')?.toLowerCase() ?? 'ask'] ?? 'ask',
     connectTimeoutSec:
       connectTimeout === undefined || connectTimeout === 'none' ? DEFAULT_CONNECT_TIMEOUT_SEC : parseTime(connectTimeout)!,
     serverAliveIntervalSec: serverAlive === undefined ? DEFAULT_SERVER_ALIVE_SEC : parseTime(serverAlive)!,
     warnings,
+    resolvedBy: 'parser',
   };
   if (identityAgent !== undefined) resolved.identityAgent = identityAgent;
+  if (hostKeyAlias !== undefined) resolved.hostKeyAlias = hostKeyAlias;
 
   // ProxyJump a,b,c: reach c through b through a. The last hop is resolved with the earlier hops
   // as its own jump (like `ssh -J a,b -W target c`); a lone hop keeps its own config's ProxyJump.
-  const configHops = proxyJumpText && proxyJumpText.toLowerCase() !== 'none' ? parseJumpList(proxyJumpText)! : [];
+  const configHops = jumpText && jumpText.toLowerCase() !== 'none' ? parseJumpList(jumpText, ctx.servicePort)! : [];
   const hops = options.jumpOverride ?? configHops;
   if (hops.length > 0) {
     const depth = (options.hops ?? 0) + 1;
     if (depth > MAX_JUMP_HOPS) {
-      const at = first.get('proxyjump')?.at ?? { file: '(command line)', line: 0 };
+      const at = jumpOpt?.at ?? { file: '(command line)', line: 0 };
       const detail = `more than ${MAX_JUMP_HOPS} ProxyJump hops (a loop?)`;
-      throw new SshConfigError('jump-depth', at.file, at.line, 'ProxyJump', proxyJumpText ?? '', detail);
+      throw new SshConfigError('jump-depth', at.file, at.line, 'ProxyJump', jumpText ?? '', detail);
     }
     const last = hops[hops.length - 1]!;
     const earlier = hops.slice(0, -1);
+    // ssh.c: "jumphost loop" when the next hop is this very host, port and user.
+    if (last.host === hostName && (last.port ?? 22) === port && (last.user ?? user) === user) {
+      const at = jumpOpt?.at ?? { file: '(command line)', line: 0 };
+      throw new SshConfigError('jump-depth', at.file, at.line, 'ProxyJump', jumpText ?? '', `jumphost loop via ${last.host}`);
+    }
     resolved.proxyJump = resolveTarget(config, last, ctx, {
       // A jump host is logged into as ssh would: the local user unless the config says otherwise.
       defaultUser: ctx.localUser,
       hops: depth,
+      jumpAt: jumpOpt?.at ?? options.jumpAt ?? { file: '(command line)', line: 0 },
+      jumpText: jumpText ?? options.jumpText ?? '',
       ...(earlier.length > 0 ? { jumpOverride: earlier } : {}),
     });
+  } else if (proxyCommand !== undefined) {
+    resolved.proxyCommand = proxyCommand;
   }
   return resolved;
 }
 
-function expandTilde(path: string, home: string): string {
-  if (path === '~' || path.startsWith('~/')) return home + path.slice(1);
-  return path;
+/** readconf.c ssh_valid_hostname. */
+function validHostname(s: string): boolean {
+  return !s.startsWith('-') && !/['`"$\\;&<>|(){},\s\x00-\x1f\x7f]/.test(s);
+}
+
+/** readconf.c ssh_valid_ruser. */
+function validRemoteUser(s: string): boolean {
+  return !s.startsWith('-') && !/['`";&<>|(){}\x00-\x1f\x7f]|\s-|\\$/.test(s);
+}
+
+/** ssh's DEFAULT_CLIENT_PERCENT_EXPAND_ARGS for one connection. */
+export function clientTokens(
+  ctx: ResolveContext,
+  t: { hostName: string; alias: string; port: number; user: string; hostKeyAlias?: string | undefined; jump: string },
+): Record<string, string> {
+  const localShort = ctx.localHostName.split('.')[0] ?? ctx.localHostName;
+  return {
+    d: ctx.home,
+    u: ctx.localUser,
+    i: String(ctx.uid),
+    l: ctx.localHostName,
+    L: localShort,
+    h: t.hostName,
+    n: t.alias,
+    k: t.hostKeyAlias ?? t.alias,
+    p: String(t.port),
+    r: t.user,
+    j: t.jump,
+    C: createHash('sha1').update(`${ctx.localHostName}${t.hostName}${t.port}${t.user}${t.jump}`).digest('hex'),
+  };
+}
+
+/**
+ * IdentityFile lines as ssh loads them: duplicates (as written) dropped, OpenSSH's default list
+ * when there are none, `none` entries skipped, then `~`, %-tokens and ${VAR} expanded.
+ */
+export function expandIdentityFiles(
+  lines: Array<{ path: string; at: At }>,
+  ctx: ResolveContext,
+  tokens: Record<string, string>,
+): string[] {
+  const written: Array<{ path: string; at: At }> = [];
+  for (const l of lines) if (!written.some((w) => w.path === l.path)) written.push(l);
+  const list = written.length > 0 ? written : DEFAULT_IDENTITY_FILES.map((path) => ({ path, at: { file: '(default)', line: 0 } }));
+  const out: string[] = [];
+  for (const { path, at } of list) {
+    if (path.toLowerCase() === 'none') continue;
+    const expanded = expandClientPath(path, ctx, tokens, at, 'IdentityFile');
+    if (!out.includes(expanded)) out.push(expanded);
+  }
+  return out;
+}
+
+/** tilde_expand_filename + percent_dollar_expand, as ssh applies them to file options. */
+export function expandClientPath(raw: string, ctx: ResolveContext, tokens: Record<string, string>, at: At, keyword: string): string {
+  return expandEnv(expandTokens(expandTilde(raw, ctx, at, keyword), tokens, at, keyword), ctx.env, at, keyword);
+}
+
+function expandTilde(path: string, ctx: ResolveContext, at?: At, keyword = ''): string {
+  const m = /^~([^/]*)(\/.*)?$/.exec(path);
+  if (!m) return path;
+  const name = m[1]!;
+  const home = name === '' ? ctx.home : ctx.homeOf?.(name);
+  if (home === undefined) {
+    const where = at ?? { file: '(default)', line: 0 };
+    throw new SshConfigError('unknown-user', where.file, where.line, keyword, name, `no such user "${name}" for ~${name} in ${keyword}`);
+  }
+  return (home === '/' ? '' : home) + (m[2] ?? '');
 }
 
 /** %-tokens (percent_expand); an unknown one is an error in ssh too. */

@@ -21,7 +21,8 @@ function cli(args: string[], env: Record<string, string> = {}, cwd = repo): Prom
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', tsx, join(repo, 'src', 'cli.tsx'), ...args],
+      // ssh (and so the tutor) reads the passwd home's ~/.ssh/config, not $HOME's: name it.
+      ['--import', tsx, join(repo, 'src', 'cli.tsx'), ...args, ...(args.includes('--ssh-config') || args[0]?.startsWith('-') ? [] : ['--ssh-config', join(home, '.ssh', 'config')])],
       { cwd, env: { PATH: process.env.PATH ?? '', HOME: home, XDG_STATE_HOME: join(home, 'state'), LANG: 'C.UTF-8', ...env }, timeout: 30_000 },
       (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
     );
@@ -34,7 +35,7 @@ beforeAll(async () => {
   mkdirSync(join(home, '.ssh'), { mode: 0o700 });
   writeFileSync(
     join(home, '.ssh', 'config'),
-    `Host server\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User root\n  IdentityFile ${sshd.clientKeyPath}\n  GlobalKnownHostsFile none\n  IdentityAgent none\n`,
+    `Host server\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User root\n  IdentityFile ${sshd.clientKeyPath}\n  UserKnownHostsFile ${join(home, '.ssh', 'known_hosts')}\n  GlobalKnownHostsFile none\n  IdentityAgent none\n`,
   );
 });
 afterAll(async () => {

@@ -29,6 +29,7 @@ beforeAll(async () => {
       `  Port ${sshd.port}`,
       '  User root',
       `  IdentityFile ${sshd.clientKeyPath}`,
+      `  UserKnownHostsFile ${join(home, '.ssh', 'known_hosts')}`,
       '  GlobalKnownHostsFile none',
       '  IdentityAgent none',
       '',
@@ -53,7 +54,8 @@ function normalize(screen: string): string {
 
 async function capturePage1(lang: 'ko' | 'en'): Promise<string> {
   const tmux = startInTmux({
-    command: [process.execPath, '--import', 'tsx', join(repo, 'src', 'cli.tsx'), '--lang', lang],
+    // ssh reads the passwd home's ~/.ssh/config, not $HOME's: name it.
+    command: [process.execPath, '--import', 'tsx', join(repo, 'src', 'cli.tsx'), '--lang', lang, '--ssh-config', join(home, '.ssh', 'config')],
     env: {
       HOME: home,
       XDG_STATE_HOME: join(home, `state-${lang}`),

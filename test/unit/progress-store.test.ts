@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { progressFileName } from '../../src/progress/paths.js';
-import { EVIDENCE_CAP, ProgressSchema, ProgressStore, STALE_TEMP_MS, SUMMARY_CAP } from '../../src/progress/store.js';
+import { EVIDENCE_CAP, ProgressSchema, ProgressStore, STALE_TEMP_MS, SUMMARY_CAP, type CorruptNotice } from '../../src/progress/store.js';
 
 const TARGET = 'root@server:22';
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -44,10 +44,21 @@ describe('ProgressStore: loading', () => {
     expect(() => new ProgressStore(tmp(), 'server')).toThrow('"server" is not a target: expected user@host[:port]');
   });
 
-  it('says which file it cannot read when the path is not a file', () => {
+  it('a directory where the file should be: a notice naming it, an empty record, and nothing saved over it', () => {
     const dir = tmp();
-    mkdirSync(join(dir, progressFileName(TARGET)));
-    expect(() => new ProgressStore(dir, TARGET)).toThrow(`cannot read progress file ${join(dir, progressFileName(TARGET))}`);
+    const file = join(dir, progressFileName(TARGET));
+    mkdirSync(file);
+    writeFileSync(join(file, 'keep'), 'x');
+    const store = new ProgressStore(dir, TARGET);
+    const told: unknown[] = [];
+    store.onSaveProblem = (p) => told.push(p);
+    expect(store.notice).toEqual({ kind: 'unreadable', file, code: 'EISDIR' });
+    expect(store.probeSave()).toEqual({ kind: 'not-saved', dir, reason: 'EISDIR' });
+    store.recordPass('a', []);
+    expect(store.passedSteps()).toEqual(['a']); // the session goes on in memory
+    expect(told).toEqual([]); // the notice already said that nothing is saved
+    expect(statSync(file).isDirectory()).toBe(true);
+    expect(readdirSync(dir).sort()).toEqual([progressFileName(TARGET)]);
   });
 });
 
@@ -245,8 +256,8 @@ describe('ProgressStore: a file it cannot use is kept aside, never dropped', () 
     ['an empty file', '', /^not JSON/],
     ['JSON of the wrong shape', JSON.stringify({ version: 1, steps: [] }), /^not a progress file: target/],
     ['a newer format version', valid({ version: 2 }), /^not a progress file: version/],
-    ['a bad step record', valid({ steps: { a: { attempts: -1, hintsUsed: 0 } } }), /^not a progress file: steps\.a\.attempts/],
-    ['a bad timestamp', valid({ steps: { a: { attempts: 0, hintsUsed: 0, firstPassedAt: 'yesterday' } } }), /steps\.a\.firstPassedAt/],
+    ['steps that are not a record', valid({ steps: [] }), /^not a progress file: steps/],
+    ['a target that is not a server', valid({ target: { user: 'root', host: 'server', port: 0 } }), /^not a progress file: target\.port/],
     ['another server\'s record', valid({ target: { user: 'root', host: 'other', port: 22 } }), /another server \(root@other:22\)/],
   ])('%s: moved to <name>.corrupt-<time>.json with a notice; the new state works', (_, content, reason) => {
     const dir = tmp();
@@ -271,9 +282,9 @@ describe('ProgressStore: a file it cannot use is kept aside, never dropped', () 
     const c = clock();
     const file = join(dir, progressFileName(TARGET));
     writeFileSync(file, 'first bad');
-    const one = new ProgressStore(dir, TARGET, c.now).notice!;
+    const one = new ProgressStore(dir, TARGET, c.now).notice as CorruptNotice;
     writeFileSync(file, 'second bad');
-    const two = new ProgressStore(dir, TARGET, c.now).notice!;
+    const two = new ProgressStore(dir, TARGET, c.now).notice as CorruptNotice;
     expect(two.movedTo).not.toBe(one.movedTo);
     expect(readFileSync(one.movedTo, 'utf8')).toBe('first bad');
     expect(readFileSync(two.movedTo, 'utf8')).toBe('second bad');
@@ -289,5 +300,106 @@ describe('ProgressStore: a file it cannot use is kept aside, never dropped', () 
     expect(result.notice?.kind).toBe('corrupt');
     expect(store.notice).toEqual(result.notice);
     expect(store.snapshot.steps).toEqual({});
+  });
+});
+
+describe('ProgressStore: a partly bad file keeps its valid parts', () => {
+  const at = '2026-02-01T10:00:00.000Z';
+  const file = (over: Record<string, unknown>) =>
+    JSON.stringify({ version: 1, target: { user: 'root', host: 'server', port: 22 }, updatedAt: at, steps: {}, ...over }, null, 2);
+
+  it('keeps every step that validates, drops only the bad fields, keeps the original aside and says what was dropped', () => {
+    const dir = tmp();
+    const c = clock('2026-03-04T05:06:07.089Z');
+    const path = join(dir, progressFileName(TARGET));
+    const content = file({
+      lang: 'jp',
+      futureField: { kept: true },
+      steps: {
+        good: { firstPassedAt: at, attempts: 2, hintsUsed: 1, evidence: [{ checkId: 'c1', summary: 'ok' }] },
+        badCount: { firstPassedAt: at, attempts: -1, hintsUsed: 0 },
+        notARecord: 'passed',
+        quiz: { attempts: 0, hintsUsed: 0, quiz: { q1: { passedAt: at }, q2: { passedAt: 'tuesday' } } },
+        unknownField: { attempts: 1, hintsUsed: 0, note: 'from a newer tutor' },
+      },
+    });
+    writeFileSync(path, content);
+    const store = new ProgressStore(dir, TARGET, c.now);
+    const movedTo = path.replace(/\.json$/, '.corrupt-2026-03-04T05-06-07-089Z.json');
+    expect(store.notice).toEqual({
+      kind: 'salvaged',
+      file: path,
+      movedTo,
+      kept: ['good', 'badCount', 'quiz', 'unknownField'],
+      dropped: [
+        { path: 'lang', reason: expect.any(String) },
+        { path: 'steps.badCount.attempts', step: 'badCount', reason: expect.any(String) },
+        { path: 'steps.notARecord', step: 'notARecord', reason: 'not a step record' },
+        { path: 'steps.quiz.quiz.q2', step: 'quiz', reason: expect.any(String) },
+      ],
+    });
+    expect(readFileSync(movedTo, 'utf8')).toBe(content); // nothing is lost
+    expect(store.passedSteps().sort()).toEqual(['badCount', 'good']);
+    expect(store.passedQuestions()).toEqual({ quiz: ['q1'] });
+    expect(store.snapshot.steps.good).toMatchObject({ attempts: 2, hintsUsed: 1, evidence: [{ checkId: 'c1', summary: 'ok' }] });
+    expect(store.snapshot.steps.badCount?.attempts).toBe(0);
+    // The kept parts are written back at once, so the next start reads them without a notice.
+    const saved = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    expect(saved.futureField).toEqual({ kept: true });
+    expect(saved.lang).toBeUndefined();
+    expect((saved.steps as Record<string, unknown>).unknownField).toMatchObject({ note: 'from a newer tutor' });
+    const again = new ProgressStore(dir, TARGET, c.now);
+    expect(again.notice).toBeNull();
+    expect(again.snapshot.steps).toEqual(store.snapshot.steps);
+  });
+
+  const badValues: Record<string, unknown> = {
+    firstPassedAt: 'yesterday',
+    lastCheckedAt: 12,
+    attempts: -1,
+    hintsUsed: 1.5,
+    evidence: [{ checkId: '', summary: 'x' }],
+    quiz: 'all of them',
+  };
+  it.each(Object.keys(badValues))('one bad %s in one step costs only that field; the other step is untouched', (field) => {
+    const dir = tmp();
+    const other = { firstPassedAt: at, lastCheckedAt: at, attempts: 3, hintsUsed: 2, evidence: [{ checkId: 'k', summary: 's' }], quiz: { q: { passedAt: at } } };
+    const hit = { ...other, [field]: badValues[field] };
+    writeFileSync(join(dir, progressFileName(TARGET)), file({ steps: { other, hit } }));
+    const store = new ProgressStore(dir, TARGET);
+    expect(store.notice).toMatchObject({ kind: 'salvaged', kept: ['other', 'hit'], dropped: [{ path: `steps.hit.${field}`, step: 'hit' }] });
+    expect(store.snapshot.steps.other).toEqual(other);
+    const expected: Record<string, unknown> = { ...other };
+    delete expected[field];
+    // attempts and hints fall back to 0, as for a step never recorded
+    if (field === 'attempts' || field === 'hintsUsed') expected[field] = 0;
+    expect(store.snapshot.steps.hit).toEqual(expected);
+  });
+
+  it('a bad updatedAt is replaced and said; the steps are kept', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, progressFileName(TARGET)), file({ updatedAt: 'soon', steps: { a: { firstPassedAt: at, attempts: 0, hintsUsed: 0 } } }));
+    const store = new ProgressStore(dir, TARGET);
+    expect(store.notice).toMatchObject({ kind: 'salvaged', kept: ['a'], dropped: [{ path: 'updatedAt' }] });
+    expect(store.passedSteps()).toEqual(['a']);
+  });
+
+  it('a newer format version is not salvaged (its fields may mean something else): moved aside whole', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, progressFileName(TARGET)), file({ version: 2, steps: { a: { firstPassedAt: at, attempts: 0, hintsUsed: 0 } } }));
+    const store = new ProgressStore(dir, TARGET);
+    expect(store.notice).toMatchObject({ kind: 'corrupt', reason: expect.stringMatching(/^not a progress file: version/) });
+    expect(store.passedSteps()).toEqual([]);
+  });
+
+  it('another server\'s record is not salvaged into this one', () => {
+    const dir = tmp();
+    writeFileSync(
+      join(dir, progressFileName(TARGET)),
+      file({ target: { user: 'root', host: 'other', port: 22 }, steps: { a: { firstPassedAt: at, attempts: -1, hintsUsed: 0 } } }),
+    );
+    const store = new ProgressStore(dir, TARGET);
+    expect(store.notice).toMatchObject({ kind: 'corrupt' });
+    expect(store.passedSteps()).toEqual([]);
   });
 });

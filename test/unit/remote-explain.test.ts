@@ -54,6 +54,9 @@ const failures: ConnectFailure[] = [
     serverMethods: ['password'],
   },
   { ...where, kind: 'auth', user: 'root', tried: [], skipped: [] },
+  { ...where, kind: 'auth', user: 'root', tried: [], skipped: [{ path: '/k/id_ed25519', reason: 'unreadable', error: 'EACCES' }] },
+  { ...where, kind: 'auth', user: 'root', tried: [], skipped: [{ path: '/k/id_enc', reason: 'encrypted-no-prompt' }] },
+  { ...where, kind: 'auth', user: 'root', tried: [], skipped: [{ path: '/k/id_enc', reason: 'passphrase-declined' }] },
   {
     ...where,
     kind: 'host-key-unknown',
@@ -100,6 +103,51 @@ describe.each(['ko', 'en'] as const)('explainConnectError in %s', (lang) => {
     expect(why).toContain('ssh-agent');
     expect(why).toContain('/home/learner/.ssh/id_rsa');
     expect(why).toContain('password');
+  });
+
+  it('an unreadable key or a missing passphrase is the headline when no key was offered, not ssh-copy-id', () => {
+    const auth = (skipped: Extract<ConnectFailure, { kind: 'auth' }>['skipped'], tried: Extract<ConnectFailure, { kind: 'auth' }>['tried'] = []) =>
+      explainConnectError({ ...where, kind: 'auth', user: 'root', tried, skipped }, translators[lang], 'server');
+    const refused = auth([]);
+    const unreadable = auth([
+      { path: '/k/missing', reason: 'missing' },
+      { path: '/k/id_ed25519', reason: 'unreadable', error: 'EACCES' },
+    ]);
+    expect(unreadable.why).not.toBe(refused.why);
+    expect(unreadable.why.startsWith(refused.why.split(' ')[0]!)).toBe(false);
+    expect(unreadable.why).toContain('/k/id_ed25519');
+    expect(unreadable.why).toContain(lang === 'en' ? 'permission denied' : '권한 없음');
+    expect(unreadable.why).toContain('/k/missing'); // the other skips are still listed
+    expect(unreadable.todo).toContain('chmod 600 /k/id_ed25519');
+    expect(unreadable.todo).not.toContain('ssh-copy-id');
+    const isDir = auth([{ path: '/k/dir', reason: 'unreadable', error: 'EISDIR' }]);
+    expect(isDir.why).toContain(lang === 'en' ? 'it is a directory' : '디렉터리');
+    for (const reason of ['encrypted-no-prompt', 'passphrase-declined'] as const) {
+      const { why, todo } = auth([{ path: '/k/id_enc', reason }]);
+      expect(why).toContain('/k/id_enc');
+      expect(why).not.toContain(refused.why);
+      expect(todo).toContain('ssh-add /k/id_enc');
+      expect(todo).not.toContain('ssh-copy-id');
+    }
+  });
+
+  it('keys offered and refused: still "not accepted", and the key that could not be used comes first in what to do', () => {
+    const { why, todo } = explainConnectError(
+      {
+        ...where,
+        kind: 'auth',
+        user: 'root',
+        tried: [{ method: 'key', path: '/k/other' }],
+        skipped: [{ path: '/k/id_enc', reason: 'passphrase-declined' }],
+      },
+      translators[lang],
+      'server',
+    );
+    const plain = explainConnectError({ ...where, kind: 'auth', user: 'root', tried: [], skipped: [] }, translators[lang], 'server');
+    expect(why.startsWith(plain.why.split('.')[0]!)).toBe(true);
+    expect(why).toContain('/k/id_enc');
+    expect(todo.indexOf('ssh-add /k/id_enc')).toBeGreaterThanOrEqual(0);
+    expect(todo.indexOf('ssh-add /k/id_enc')).toBeLessThan(todo.indexOf('ssh-copy-id root@server'));
   });
 
   it('says when the failure was on the jump host', () => {

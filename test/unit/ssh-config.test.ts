@@ -11,6 +11,7 @@ import {
   type ResolveContext,
   type SshConfig,
 } from '../../src/remote/ssh-config.js';
+import { parseSshG, sshGError } from '../../src/remote/ssh-g.js';
 
 const HOME = '/home/learner';
 const ctx: ResolveContext = {
@@ -53,7 +54,10 @@ describe('defaults', () => {
       serverAliveIntervalSec: 15,
       warnings: [],
     });
-    expect(t.identityFiles).toEqual([`${HOME}/.ssh/id_ed25519`, `${HOME}/.ssh/id_ecdsa`, `${HOME}/.ssh/id_rsa`]);
+    // ssh's own default list and order (readconf.c fill_default_options).
+    expect(t.identityFiles).toEqual(
+      ['id_rsa', 'id_ecdsa', 'id_ecdsa_sk', 'id_ed25519', 'id_ed25519_sk', 'id_xmss', 'id_dsa'].map((k) => `${HOME}/.ssh/${k}`),
+    );
     expect(t.knownHostsFiles).toEqual([`${HOME}/.ssh/known_hosts`, `${HOME}/.ssh/known_hosts2`]);
     expect(t.proxyJump).toBeUndefined();
     expect(targetKey(t)).toBe('root@server:22');
@@ -125,8 +129,11 @@ describe('Host patterns and first-obtained-value wins', () => {
     expect(resolveTarget(config(text), 'evil.kubernetes.local', ctx).user).toBe('nobody');
   });
 
-  it('matches host names case-insensitively', () => {
-    expect(resolveTarget(config(text), 'SERVER', ctx).user).toBe('root');
+  it('matches Host patterns case-sensitively against the name as typed, and lowercases HostName (as ssh -G)', () => {
+    expect(resolveTarget(config(text), 'SERVER', ctx).user).toBe('nobody');
+    const t = resolveTarget(config('Host Web\n  HostName %h.EXAMPLE.test'), 'Web', ctx);
+    expect(t.hostName).toBe('web.example.test');
+    expect(resolveTarget(config(''), { host: 'FE80::A' }, ctx).hostName).toBe('FE80::A'); // an address keeps its case
   });
 
   it('lets the command line user and port win over the config', () => {
@@ -263,9 +270,15 @@ describe('Match blocks', () => {
     expect(t.warnings).toEqual([{ file: `${HOME}/.ssh/config`, line: 1, code: 'match-unsupported', keyword: 'Match' }]);
   });
 
-  it('warns about options that change the connection but are not supported', () => {
-    const t = resolveTarget(config('Host server\n  ProxyCommand nc %h %p'), 'server', ctx);
-    expect(t.warnings).toEqual([{ file: `${HOME}/.ssh/config`, line: 2, code: 'option-unsupported', keyword: 'ProxyCommand' }]);
+  it('warns about options that change the connection but are not supported; harmless ones are silent', () => {
+    const t = resolveTarget(config('Host server\n  CertificateFile ~/.ssh/c.pub\n  SendEnv LANG\n  ProxyCommand nc %h %p'), 'server', ctx);
+    expect(t.warnings).toEqual([{ file: `${HOME}/.ssh/config`, line: 2, code: 'option-unsupported', keyword: 'CertificateFile' }]);
+    expect(t.proxyCommand).toBe('nc %h %p');
+  });
+
+  it('refuses a keyword ssh does not know (unless IgnoreUnknown lists it), naming the line', () => {
+    expect(configError(() => config('Host x\n  Frobnicate yes'))).toMatchObject({ code: 'bad-option', line: 2 });
+    expect(resolveTarget(config('IgnoreUnknown frob*\nFrobnicate yes\n'), 'x', ctx).hostName).toBe('x');
   });
 });
 
@@ -363,5 +376,63 @@ describe('parseTargetSpec', () => {
 
   it.each(['', '@server', 'server:0', 'server:abc', 'a b'])('rejects %j', (text) => {
     expect(parseTargetSpec(text)).toBeUndefined();
+  });
+});
+
+describe('OpenSSH details the parser follows (issue 9, item 4)', () => {
+  const withPasswd: ResolveContext = { ...ctx, homeOf: (u) => (u === 'root' ? '/root' : undefined), servicePort: (n) => ({ ssh: 22, http: 80 })[n] };
+  const parse = (text: string) =>
+    loadSshConfig(withPasswd, { source: memoryConfigSource({ [`${HOME}/.ssh/config`]: text }), systemConfig: null });
+
+  it('an empty config is fine; Port takes service names as getservbyname does', () => {
+    expect(resolveTarget(parse(''), 'x', withPasswd).port).toBe(22);
+    expect(resolveTarget(parse('Port http\n'), 'x', withPasswd).port).toBe(80);
+    expect(configError(() => parse('Port nosuch\n'))).toMatchObject({ code: 'bad-port', line: 1 });
+  });
+
+  it('IdentityFile none drops the defaults; ~user/ uses that user\'s passwd home; an unknown user is an error', () => {
+    expect(resolveTarget(parse('IdentityFile none\n'), 'x', withPasswd).identityFiles).toEqual([]);
+    expect(resolveTarget(parse('IdentityFile ~root/k\nIdentityFile none\n'), 'x', withPasswd).identityFiles).toEqual(['/root/k']);
+    expect(configError(() => resolveTarget(parse('IdentityFile ~ghost/k\n'), 'x', withPasswd))).toMatchObject({ code: 'unknown-user', line: 1 });
+  });
+
+  it('ProxyJump keeps quotes and stops at the first blank or #, as parse_jump does', () => {
+    // The hop is the host `"j"` (quotes and all), which ssh then refuses on its command line.
+    expect(configError(() => resolveTarget(parse('Host x\n  ProxyJump "j"\n'), 'x', withPasswd))).toMatchObject({ code: 'bad-jump', line: 2 });
+    expect(resolveTarget(parse('Host x\n  ProxyJump j k\n'), 'x', withPasswd).proxyJump?.alias).toBe('j');
+    expect(resolveTarget(parse('Host x\n  ProxyJump i,j#k\n'), 'x', withPasswd).proxyJump).toMatchObject({ alias: 'j', proxyJump: { alias: 'i' } });
+  });
+
+  it('ProxyCommand and ProxyJump share one slot, as ssh -G shows', () => {
+    const r = (text: string) => resolveTarget(parse(`Host x\n${text}`), 'x', withPasswd);
+    expect(r('ProxyJump none\nProxyCommand nc %h\n').proxyCommand).toBe('nc %h');
+    const pick = (t: ReturnType<typeof r>) => [t.proxyCommand, t.proxyJump?.alias];
+    expect(pick(r('ProxyCommand nc\nProxyJump j\n'))).toEqual(['nc', undefined]);
+    expect(pick(r('ProxyCommand none\nProxyJump j\n'))).toEqual([undefined, undefined]);
+    expect(pick(r('ProxyJump j\nProxyCommand nc\n'))).toEqual([undefined, 'j']);
+    expect(r('ProxyCommand  nc  %h # not a comment\n').proxyCommand).toBe('nc  %h # not a comment');
+  });
+
+  it('HostKeyAlias is lowercased', () => {
+    expect(resolveTarget(parse('HostKeyAlias MyAlias\n'), 'x', withPasswd).hostKeyAlias).toBe('myalias');
+  });
+});
+
+describe('ssh -G output and errors', () => {
+  it('maps ssh\'s complaints to file:line', () => {
+    const a = sshGError('/tmp/c line 3: Bad port \'0\'.\n/tmp/c: terminating, 1 bad configuration options\n', '~/.ssh/config', 'exit 255');
+    expect(a).toMatchObject({ code: 'ssh-refused', file: '/tmp/c', line: 3, value: "Bad port '0'." });
+    const b = sshGError('/tmp/c: line 7: Bad configuration option: frob\n/tmp/c: terminating, 1 bad configuration options\n', 'x', 'exit 255');
+    expect(b).toMatchObject({ file: '/tmp/c', line: 7, value: 'Bad configuration option: frob' });
+    const c = sshGError('vdollar_percent_expand: unknown key %z\npercent_expand: failed\n', '/tmp/c', 'exit 255');
+    expect(c).toMatchObject({ file: '/tmp/c', line: 0 });
+    expect(c.value).toContain('unknown key %z');
+    expect(sshGError('\x1b[31mevil\x1b[0m line 1: x\n', 'f', 'exit 255').file).toBe('evil');
+  });
+
+  it('reads repeated keywords in order', () => {
+    const g = parseSshG('host x\nidentityfile ~/a\nidentityfile ~/b\nproxyjump u@[10.0.0.1]:23\n');
+    expect(g.get('identityfile')).toEqual(['~/a', '~/b']);
+    expect(g.get('proxyjump')).toEqual(['u@[10.0.0.1]:23']);
   });
 });

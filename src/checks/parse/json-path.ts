@@ -3,7 +3,8 @@
 export function jsonPath(value: unknown, path: string): string | undefined {
   let cur: unknown = value;
   for (const key of path.split('.')) {
-    if (cur === null || typeof cur !== 'object') return undefined;
+    // Keys of the document only: an array's `length` or an inherited `__proto__` is not one.
+    if (cur === null || typeof cur !== 'object' || !Object.prototype.propertyIsEnumerable.call(cur, key)) return undefined;
     cur = (cur as Record<string, unknown>)[key];
   }
   if (cur === undefined) return undefined;

@@ -19,8 +19,10 @@ export function parseSsListeners(text: string): Listener[] {
     const local = cols[offset + 3];
     if (!state || !local) continue;
     const colon = local.lastIndexOf(':');
-    const port = Number(local.slice(colon + 1));
-    if (colon === -1 || !Number.isInteger(port)) continue;
+    // Decimal digits only: Number() would read "" as 0 and "0x1bb" as 443.
+    const portText = local.slice(colon + 1);
+    const port = Number(portText);
+    if (colon === -1 || !/^\d{1,5}$/.test(portText) || port > 65535) continue;
     const processes = [...line.matchAll(/\("([^"]*)",pid=(\d+),fd=(\d+)\)/g)].map((m) => ({
       name: m[1]!,
       pid: Number(m[2]),
