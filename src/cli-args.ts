@@ -1,10 +1,12 @@
 // Command-line parsing: pure, so every flag and every error message is unit-tested.
+import { EXPORT_FORMATS, type ExportFormat } from './instructor/export/formats.js';
 import type { Lang, Translate } from './i18n/types.js';
 import { parseTargetSpec, type TargetSpec } from './remote/ssh-config.js';
 
 export type Command =
   | { kind: 'tui' }
-  | { kind: 'check'; page?: number; json: boolean }
+  /** `emitScript`: print the read-only batch as a POSIX sh script instead of checking (nothing connects). */
+  | { kind: 'check'; page?: number; json: boolean; emitScript?: boolean }
   | { kind: 'reset'; page?: number; yes: boolean }
   | { kind: 'lab'; action: 'up'; downloads?: string }
   | { kind: 'lab'; action: 'status'; json: boolean }
@@ -12,6 +14,24 @@ export type Command =
   | { kind: 'lab'; action: 'down'; purge: boolean }
   /** The chapter as one Markdown file; `out` "-" is stdout, absent is the default file name. */
   | { kind: 'export'; lang?: Lang; out?: string }
+  /** The learner's own record as a file for the instructor (default ./kthw-tutor-report-<target>.json). */
+  | { kind: 'report'; out?: string }
+  | {
+      kind: 'instructor';
+      /** A roster (YAML) or an Ansible inventory (INI or YAML); optional with `ansibleResults`. */
+      roster?: string;
+      /** Run once and write this format (to `out`, default stdout); without it, the live board. */
+      export?: ExportFormat;
+      out?: string;
+      /** Seconds between refreshes of the board (0: only on r). */
+      intervalSec: number;
+      /** Per student: connecting and checking. */
+      timeoutSec: number;
+      /** Students' report files (`kthw-tutor report`), for servers that cannot be reached. */
+      reports?: string;
+      /** Judge the JSON `ansible -m script` wrote (with the emitted batch) instead of connecting. */
+      ansibleResults?: string;
+    }
   | { kind: 'help' }
   | { kind: 'version' };
 
@@ -48,8 +68,22 @@ export class TargetError extends UsageError {
   }
 }
 
-const VALUE_FLAGS = new Set(['--lang', '--target', '--page', '--workdir', '--lessons', '--ssh-config', '--downloads', '--out']);
-const SWITCHES = ['--json', '--help', '--version', '--yes', '--lab', '--purge'];
+const VALUE_FLAGS = new Set([
+  '--lang',
+  '--target',
+  '--page',
+  '--workdir',
+  '--lessons',
+  '--ssh-config',
+  '--downloads',
+  '--out',
+  '--export',
+  '--interval',
+  '--timeout',
+  '--reports',
+  '--ansible-results',
+]);
+const SWITCHES = ['--json', '--help', '--version', '--yes', '--lab', '--purge', '--emit-script'];
 const LAB_ACTIONS = ['up', 'status', 'reset', 'down'];
 
 export function parseArgs(argv: readonly string[]): CliOptions {
@@ -103,7 +137,13 @@ export function parseArgs(argv: readonly string[]): CliOptions {
 
   const [name, ...rest] = positional;
   const out = values.get('--out');
-  if (out !== undefined && name !== 'export') throw new UsageError('--out goes with export');
+  if (out !== undefined && name !== 'export' && name !== 'report' && name !== 'instructor') {
+    throw new UsageError('--out goes with export, report and instructor --export');
+  }
+  for (const flag of ['--export', '--interval', '--timeout', '--reports', '--ansible-results']) {
+    if (values.has(flag) && name !== 'instructor') throw new UsageError(`${flag} goes with instructor`);
+  }
+  if (switches.has('--emit-script') && name !== 'check') throw new UsageError('--emit-script goes with check');
   const pageFlag = values.get('--page');
   const page = pageFlag !== undefined ? parsePage(pageFlag) : undefined;
   switch (name) {
@@ -111,7 +151,11 @@ export function parseArgs(argv: readonly string[]): CliOptions {
       return { ...options, command: { kind: 'tui' } };
     case 'check':
       if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}" after check`);
-      return { ...options, command: { kind: 'check', json: switches.has('--json'), ...(page ? { page } : {}) } };
+      if (switches.has('--emit-script') && switches.has('--json')) throw new UsageError('--emit-script prints a script; leave out --json');
+      return {
+        ...options,
+        command: { kind: 'check', json: switches.has('--json'), ...(page ? { page } : {}), ...(switches.has('--emit-script') ? { emitScript: true } : {}) },
+      };
     case 'reset': {
       if (rest.length > 1) throw new UsageError(`unexpected argument "${rest[1]}" after reset`);
       const p = rest[0] !== undefined ? parsePage(rest[0]) : page;
@@ -138,9 +182,46 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         ...options,
         command: { kind: 'export', ...(options.lang ? { lang: options.lang } : {}), ...(out !== undefined ? { out } : {}) },
       };
+    case 'report': {
+      const out = values.get('--out');
+      return { ...options, command: { kind: 'report', ...(out !== undefined ? { out } : {}) } };
+    }
+    case 'instructor': {
+      const roster = positional[1];
+      const ansibleResults = values.get('--ansible-results');
+      if (!roster && ansibleResults === undefined) {
+        throw new UsageError('instructor needs the roster: kthw-tutor instructor ROSTER (a roster YAML or an Ansible inventory)');
+      }
+      if (rest.length > 1) throw new UsageError(`unexpected argument "${rest[1]}" after instructor ${rest[0]}`);
+      const format = values.get('--export');
+      if (format !== undefined && !(EXPORT_FORMATS as readonly string[]).includes(format)) {
+        throw new UsageError(`--export must be one of ${EXPORT_FORMATS.join(', ')}, not "${format}"`);
+      }
+      const out = values.get('--out');
+      const reports = values.get('--reports');
+      return {
+        ...options,
+        command: {
+          kind: 'instructor',
+          ...(roster ? { roster } : {}),
+          ...(format !== undefined ? { export: format as ExportFormat } : {}),
+          ...(out !== undefined ? { out } : {}),
+          intervalSec: seconds(values.get('--interval') ?? '30', '--interval', 0),
+          timeoutSec: seconds(values.get('--timeout') ?? '20', '--timeout', 1),
+          ...(reports !== undefined ? { reports } : {}),
+          ...(ansibleResults !== undefined ? { ansibleResults } : {}),
+        },
+      };
+    }
     default:
-      throw new UsageError(`unknown command "${name}" (commands: check, reset, export, lab; see kthw-tutor --help)`);
+      throw new UsageError(`unknown command "${name}" (commands: check, reset, export, report, instructor, lab; see kthw-tutor --help)`);
   }
+}
+
+function seconds(text: string, flag: string, min: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > 3600) throw new UsageError(`${flag} is whole seconds from ${min} to 3600, not "${text}"`);
+  return n;
 }
 
 function parsePage(text: string): number {
@@ -198,12 +279,26 @@ export const HELP_TEXT = `kthw-tutor — Kubernetes the Hard Way, chapter 8, ste
 Usage:
   kthw-tutor [options]                 open the tutor (interactive terminal)
   kthw-tutor check [--page N] [--json] check the server; exit 0 only if every check passes
+  kthw-tutor check --emit-script [--page N]
+                                       print the instructor's read-only checks as one POSIX sh
+                                       script (for ansible -m script); connects to nothing
   kthw-tutor reset [N] [--yes]         forget recorded progress (of page N, or all); asks first
   kthw-tutor export --lang ko|en [--out FILE]
                                        the whole chapter as one Markdown file, to read offline
                                        or print (default ./kthw-tutor-chapter8-<lang>.md;
                                        --out - writes to stdout; without --lang: the language
                                        the tutor would start in)
+  kthw-tutor report [--out FILE]       your own record as a file for your instructor (steps, first
+                                       passes, attempts, hints, quiz answers, check evidence)
+  kthw-tutor instructor ROSTER [--interval S] [--timeout S] [--reports DIR]
+                                       the whole class at a glance: every student's server checked
+                                       read-only (ROSTER: a roster YAML or an Ansible inventory)
+  kthw-tutor instructor ROSTER --export json|csv|md|junit|html [--out FILE]
+                                       check once and write a report (default: stdout)
+  kthw-tutor instructor [ROSTER] --ansible-results FILE [--export ...]
+                                       judge what ANSIBLE_LOAD_CALLBACK_PLUGINS=1
+                                       ANSIBLE_STDOUT_CALLBACK=json ansible all -i INV -m script
+                                       -a SCRIPT wrote (hosts from ROSTER, or from FILE)
   kthw-tutor lab up [--downloads DIR]  build and boot a practice server on this machine (Linux, root)
   kthw-tutor lab status [--json]       is it running, which binaries, which units are active
   kthw-tutor lab reset                 the practice server back to the state before chapter 8
@@ -216,7 +311,12 @@ Options:
   --workdir DIR            your kubernetes-the-hard-way folder on the jumpbox
                            (default: ~/kubernetes-the-hard-way)
   --lessons DIR            use another lesson pack (a folder with course.yaml)
-  --out FILE               where export writes (- for stdout)
+  --out FILE               where export, report and instructor --export write (- for stdout)
+  --interval S             instructor: seconds between refreshes (default 30; 0: only on r)
+  --timeout S              instructor: limit per student, connecting and checking (default 20)
+  --reports DIR            instructor: students' report files, used for servers that cannot be reached
+  --ansible-results FILE   instructor: judge Ansible's JSON results instead of connecting
+  --emit-script            check: print the read-only batch as a sh script instead of checking
   --ssh-config FILE        read this ssh config instead of ~/.ssh/config (like ssh -F)
   --lab                    practise on the lab server (after kthw-tutor lab up)
   -h, --help               this help

@@ -98,11 +98,17 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
 
   switch (options.command.kind) {
     case 'check':
+      if (options.command.emitScript) return emitScript(runtime, options.command.page);
       return runCheck(runtime, target, lang, options.command);
     case 'reset':
       return runReset(runtime, target, lang, options.command);
     case 'export':
       return runExport(runtime, lang, options.command.out);
+    case 'report':
+      return (await import('./commands/report.js')).runReport(runtime, target, lang, options.command.out, version());
+    // Loaded only for the instructor: the board and the exporters are nobody else's.
+    case 'instructor':
+      return (await import('./commands/instructor.js')).runInstructor(runtime, lang, options.command, version());
     case 'tui': {
       const interactive = !!process.stdin.isTTY && !!process.stdout.isTTY;
       if (!interactive) {
@@ -130,6 +136,15 @@ function pageExists(runtime: Runtime, page: number | undefined): boolean {
   if (page === undefined || page <= count) return true;
   process.stderr.write(`kthw-tutor: there is no page ${page}; pages are 1-${count}\n`);
   return false;
+}
+
+/** `check --emit-script`: the instructor's read-only batch of the chapter (or page N) on stdout. */
+async function emitScript(runtime: Runtime, page: number | undefined): Promise<number> {
+  if (!pageExists(runtime, page)) return 2;
+  const { batchScript, emittableSelections } = await import('./instructor/batch-script.js');
+  const selections = emittableSelections(runtime.course.pages);
+  process.stdout.write(batchScript(selections[page ?? 0]!).script);
+  return 0;
 }
 
 async function runCheck(

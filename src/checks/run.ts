@@ -85,6 +85,19 @@ export async function runBatch(
     return { checks: items.map((i) => errorResult(i, why)), probes: [], elapsedMs: performance.now() - started };
   }
 
+  return { ...judgeBatchOutput(items, probes, output, nonce), elapsedMs: performance.now() - started };
+}
+
+/**
+ * Parse and judge: a batch's stdout (framed by `nonce`) -> results, one per item. Where the
+ * output came from (one exec here, or Ansible's `script` module) makes no difference.
+ */
+export function judgeBatchOutput(
+  items: readonly BatchItem[],
+  probes: readonly BatchProbe[],
+  output: string,
+  nonce: string,
+): Omit<RunBatchResult, 'elapsedMs'> {
   const frames = parseFrames(output, nonce);
   // Sanitized like every field: a process name in the listener table reaches findings too.
   const shared: SharedFacts = { ...(frames.shared.ss !== undefined ? { ss: sanitizeTerminal(frames.shared.ss) } : {}) };
@@ -116,7 +129,7 @@ export async function runBatch(
     };
   });
   const probeResults = probes.map((p, i) => ({ probeId: p.id, text: sanitizeTerminal(frames.probes.get(i) ?? '') }));
-  return { checks, probes: probeResults, elapsedMs: performance.now() - started };
+  return { checks, probes: probeResults };
 }
 
 /** The baseline the batch is measured against: one exec per check on the same executor. */

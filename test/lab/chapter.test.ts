@@ -15,6 +15,11 @@ import type { TutorSession } from '../../src/tutor/session.js';
 import { stepStatus } from '../../src/tutor/state.js';
 import { hostSnapshot, quietReporter, type HostSnapshot } from '../helpers/lab.js';
 import { DIAGNOSTIC_CASES, INDUCED_ELSEWHERE } from './diagnostic-cases.js';
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const layout = labLayout(process.env);
 const timings: Record<string, number> = {};
@@ -29,6 +34,34 @@ async function timed<T>(name: string, fn: () => Promise<T>): Promise<T> {
   } finally {
     timings[name] = Math.round(performance.now() - t);
   }
+}
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const tsx = pathToFileURL(createRequire(join(repo, 'package.json')).resolve('tsx')).href;
+
+interface InstructorRow {
+  name: string;
+  reach: { kind: string };
+  currentStep: string | null;
+  progress: { stepsPassed: number; stepsTotal: number };
+  steps: Record<string, { status: string }>;
+}
+
+/** The lab server as an instructor sees it: `kthw-tutor instructor ROSTER --lab --export json`. */
+function instructorRow(): Promise<InstructorRow> {
+  const roster = join(stateHome, 'class.yaml');
+  writeFileSync(roster, 'students:\n  - name: 랩 수강생\n    host: server\n');
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['--import', tsx, join(repo, 'src', 'cli.tsx'), 'instructor', roster, '--lab', '--export', 'json', '--lang', 'ko'],
+      { env: { ...process.env, XDG_STATE_HOME: stateHome }, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        if (err) return reject(new Error(`instructor failed: ${stderr}`));
+        resolve((JSON.parse(stdout) as { students: InstructorRow[] }).students[0]!);
+      },
+    );
+  });
 }
 
 function newSession(): TutorSession {
@@ -99,6 +132,13 @@ describe('the lab server', () => {
 
 describe('chapter 8 through the tutor', () => {
   it('every step: checks fail before, the step runs over SSH, checks pass after', async () => {
+    // The instructor's view of the same server before the chapter: reachable, on page 1 or 2.
+    const rowBefore = await timed('instructor before', instructorRow);
+    expect(rowBefore.reach).toEqual({ kind: 'ok' });
+    expect(rowBefore.name).toBe('랩 수강생');
+    expect(rowBefore.currentStep).not.toBeNull();
+    expect(rowBefore.progress.stepsPassed).toBeLessThan(rowBefore.progress.stepsTotal);
+
     const session = newSession();
     await session.start();
     expect(session.getState().connection.kind).toBe('connected');
@@ -168,6 +208,14 @@ describe('chapter 8 through the tutor', () => {
     expect(after!.status.allowed).toBe(true);
     expect(after!.status.reason).toContain('ClusterRoleBinding "system:kube-apiserver"');
     await session.close();
+
+    // And after it: every step the instructor can judge read-only has passed; nothing is current.
+    const rowAfter = await timed('instructor after', instructorRow);
+    expect(rowAfter.reach).toEqual({ kind: 'ok' });
+    expect(rowAfter.currentStep, JSON.stringify(rowAfter.steps[rowAfter.currentStep ?? ''])).toBeNull();
+    expect(Object.values(rowAfter.steps).every((st) => st.status === 'passed' || st.status === 'skipped')).toBe(true);
+    expect(rowAfter.progress.stepsPassed).toBe(rowAfter.progress.stepsTotal);
+    expect(rowAfter.progress.stepsTotal).toBeGreaterThan(10);
   });
 });
 

@@ -41,11 +41,59 @@ describe('parseArgs', () => {
     [['export', '--lang', 'jp'], '--lang must be ko or en, not "jp"'],
     [['export', 'chapter.md'], 'unexpected argument "chapter.md" after export'],
     [['export', '--page', '2'], 'export writes the whole chapter; leave out --page'],
-    [['check', '--out', 'x.md'], '--out goes with export'],
-    [['--out', 'x.md'], '--out goes with export'],
+    [['check', '--out', 'x.md'], '--out goes with export, report and instructor --export'],
+    [['--out', 'x.md'], '--out goes with export, report and instructor --export'],
+    [['instructor'], 'instructor needs the roster'],
+    [['instructor', 'class.yaml', '--export', 'pdf'], '--export must be one of json, csv, md, junit, html, not "pdf"'],
+    [['instructor', 'class.yaml', '--timeout', '0'], '--timeout is whole seconds from 1 to 3600, not "0"'],
+    [['instructor', 'class.yaml', '--interval', '2.5'], '--interval is whole seconds from 0 to 3600, not "2.5"'],
+    [['check', '--reports', 'dir'], '--reports goes with instructor'],
+    [['check', '--ansible-results', 'r.json'], '--ansible-results goes with instructor'],
+    [['instructor', '--ansible-results'], '--ansible-results needs a value'],
+    [['instructor', 'class.yaml', 'extra', '--ansible-results', 'r.json'], 'unexpected argument "extra" after instructor class.yaml'],
+    [['instructor', '--emit-script'], '--emit-script goes with check'],
+    [['--emit-script'], '--emit-script goes with check'],
+    [['check', '--emit-script', '--json'], '--emit-script prints a script; leave out --json'],
   ])('rejects %j with a message that says what is wrong', (argv, message) => {
     expect(() => parseArgs(argv)).toThrow(UsageError);
     expect(() => parseArgs(argv)).toThrow(message);
+  });
+});
+
+describe('instructor and report commands', () => {
+  it('reads the roster, the export format and the limits, with defaults', () => {
+    expect(parseArgs(['instructor', 'class.yaml']).command).toEqual({ kind: 'instructor', roster: 'class.yaml', intervalSec: 30, timeoutSec: 20 });
+    expect(parseArgs(['instructor', 'inv.ini', '--export', 'csv', '--out', 'c.csv', '--timeout', '5', '--interval', '0', '--reports', 'r']).command).toEqual({
+      kind: 'instructor',
+      roster: 'inv.ini',
+      export: 'csv',
+      out: 'c.csv',
+      intervalSec: 0,
+      timeoutSec: 5,
+      reports: 'r',
+    });
+    expect(parseArgs(['report', '--out', '-']).command).toEqual({ kind: 'report', out: '-' });
+  });
+  it('--ansible-results: judged from the JSON Ansible wrote, with or without a roster', () => {
+    expect(parseArgs(['instructor', '--ansible-results', 'r.json']).command).toEqual({
+      kind: 'instructor',
+      ansibleResults: 'r.json',
+      intervalSec: 30,
+      timeoutSec: 20,
+    });
+    expect(parseArgs(['instructor', 'inv.ini', '--ansible-results=r.json', '--export', 'json']).command).toEqual({
+      kind: 'instructor',
+      roster: 'inv.ini',
+      ansibleResults: 'r.json',
+      export: 'json',
+      intervalSec: 30,
+      timeoutSec: 20,
+    });
+  });
+  it('check --emit-script [--page N]: the batch as a script, nothing checked', () => {
+    expect(parseArgs(['check', '--emit-script']).command).toEqual({ kind: 'check', json: false, emitScript: true });
+    expect(parseArgs(['check', '--emit-script', '--page', '2']).command).toEqual({ kind: 'check', json: false, page: 2, emitScript: true });
+    expect(parseArgs(['check']).command).toEqual({ kind: 'check', json: false });
   });
 });
 
