@@ -1,5 +1,5 @@
 // known_hosts on disk: read every configured file, and append a newly trusted key.
-import { mkdir, open } from 'node:fs/promises';
+import { mkdir, open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parseKnownHosts, type ParsedKnownHosts } from './known-hosts.js';
 import { FileTooBigError, KNOWN_HOSTS_CAP, readCapped } from './read-capped.js';
@@ -53,19 +53,34 @@ function knownHostsError(err: unknown, file: string, writing: boolean): KnownHos
   return new KnownHostsFileError('other', file, dir, message);
 }
 
+/**
+ * Parsed files by path, with the identity of the version parsed (inode, size, mtime in ns): a
+ * class of students shares one known_hosts, and parsing it again for every connection grows
+ * with the square of the class. Any change to the file (ssh or we append) gives a new identity.
+ */
+const parsedCache = new Map<string, { version: string; parsed: ParsedKnownHosts }>();
+
 /** Reads and parses the files in order; missing ones are simply not there yet (as for ssh). */
 export async function readKnownHosts(files: readonly string[]): Promise<ParsedKnownHosts> {
   const all: ParsedKnownHosts = { entries: [], problems: [] };
   for (const file of files) {
-    let text: string;
+    let parsed: ParsedKnownHosts;
     try {
-      text = (await readCapped(file, KNOWN_HOSTS_CAP, 'read as known_hosts')).toString('utf8');
+      const st = await stat(file, { bigint: true });
+      const version = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+      const cached = parsedCache.get(file);
+      if (cached?.version === version) {
+        parsed = cached.parsed;
+      } else {
+        const text = (await readCapped(file, KNOWN_HOSTS_CAP, 'read as known_hosts')).toString('utf8');
+        parsed = parseKnownHosts(text, file);
+        parsedCache.set(file, { version, parsed });
+      }
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') continue;
       throw knownHostsError(err, file, false);
     }
-    const parsed = parseKnownHosts(text, file);
     all.entries.push(...parsed.entries);
     all.problems.push(...parsed.problems);
   }

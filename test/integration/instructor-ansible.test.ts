@@ -4,39 +4,18 @@
 // says for the same servers: reach, each step's status, the step each student is on. One host
 // is down; one prints terminal escapes and markup. Ansible's own config, home and temp
 // directories are ours, so the machine's Ansible settings cannot change the outcome.
-import { execFile } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { coursePackWriter } from '../helpers/course-pack.js';
+import { classCli, runIn, writeClassCourse, type CliRun as Run } from '../helpers/class-course.js';
 import { startSshd, type Sshd } from '../helpers/sshd.js';
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const tsx = pathToFileURL(createRequire(join(repo, 'package.json')).resolve('tsx')).href;
 let home: string;
 let ahead: Sshd, early: Sshd, fresh: Sshd, down: Sshd;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-function run(file: string, args: string[], env: NodeJS.ProcessEnv, timeout = 90_000): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(file, args, { cwd: home, env, timeout, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
-const cli = (args: string[]) =>
-  run(
-    process.execPath,
-    ['--import', tsx, join(repo, 'src', 'cli.tsx'), ...args, '--ssh-config', join(home, 'ssh_config'), '--lessons', join(home, 'course')],
-    { PATH: process.env.PATH ?? '', HOME: home, XDG_STATE_HOME: join(home, 'state'), LANG: 'C.UTF-8' },
-  );
+const run = (file: string, args: string[], env: NodeJS.ProcessEnv, timeout?: number) => runIn(home, file, args, env, timeout);
+const cli = (args: string[]) => classCli(home)(args);
 
 // Step three prints terminal escapes, a bare \r and markup when it passes: framing must survive
 // Ansible's terminal (which turns every \n into \r\n) and the judgement must match the live one.
@@ -60,12 +39,10 @@ steps:
       - { kind: command, readOnly: true, run: 'test -f "$HOME/three" && printf "\\033]0;pwned\\007\\033[31m<img src=x onerror=alert(1)>\\r\\ndone\\n"', stdout: { contains: done } }
     hints: [h]
 `;
-const md = (lang: string) =>
-  ['one', 'two', 'three'].map((s) => `<!-- step: ${s} -->\n## ${lang} ${s}\n\n.\n\n<!-- hint: ${s}.h -->\n.\n`).join('\n');
 
 beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'kthw-ansible-'));
-  coursePackWriter(join(home, 'course'), 'class', ['01-class'])('01-class', STEPS, `# 반\n\n${md('ko')}`, `# Class\n\n${md('en')}`);
+  writeClassCourse(home, STEPS);
   [ahead, early, fresh, down] = await Promise.all([startSshd(), startSshd(), startSshd(), startSshd()]);
   for (const f of ['one', 'two', 'three']) writeFileSync(join(ahead.dir, 'home', f), '');
   writeFileSync(join(early.dir, 'home', 'one'), '');

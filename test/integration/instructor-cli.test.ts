@@ -2,31 +2,16 @@
 // instances, one per student: a roster in, every export format out; a student whose server is
 // down shown from their own report file (and marked so); a host key pinned in the roster
 // recorded, an unpinned unknown one not; a bad roster named by file:line with exit 2.
-import { execFile } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { classCli, writeClassCourse } from '../helpers/class-course.js';
 import { startSshd, type Sshd } from '../helpers/sshd.js';
-import { coursePackWriter } from '../helpers/course-pack.js';
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const tsx = pathToFileURL(createRequire(join(repo, 'package.json')).resolve('tsx')).href;
 let home: string;
 let ahead: Sshd, early: Sshd, down: Sshd;
-
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', tsx, join(repo, 'src', 'cli.tsx'), ...args, '--ssh-config', join(home, 'ssh_config'), '--lessons', join(home, 'course')],
-      { cwd: home, env: { PATH: process.env.PATH ?? '', HOME: home, XDG_STATE_HOME: join(home, 'state'), LANG: 'C.UTF-8' }, timeout: 60_000 },
-      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const cli = (args: string[]) => classCli(home)(args);
 
 const STEPS = `page: class
 steps:
@@ -41,11 +26,10 @@ steps:
       - { kind: command, readOnly: true, run: 'test -f "$HOME/two" && echo "<b>done</b>"', stdout: { equals: '<b>done</b>' } }
     hints: [h]
 `;
-const md = (lang: string) => ['one', 'two'].map((s) => `<!-- step: ${s} -->\n## ${lang} ${s}\n\n.\n\n<!-- hint: ${s}.h -->\n.\n`).join('\n');
 
 beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'kthw-instructor-'));
-  coursePackWriter(join(home, 'course'), 'class', ['01-class'])('01-class', STEPS, `# 반\n\n${md('ko')}`, `# Class\n\n${md('en')}`);
+  writeClassCourse(home, STEPS);
   [ahead, early, down] = await Promise.all([startSshd({ extraConfig: ['ListenAddress 127.0.0.2', 'ListenAddress 127.0.0.3'] }), startSshd(), startSshd()]);
   for (const f of ['one', 'two']) writeFileSync(join(ahead.dir, 'home', f), '');
   writeFileSync(join(early.dir, 'home', 'one'), '');

@@ -12,7 +12,7 @@ import { loadCourse } from '../../src/course/loader.js';
 import { createTranslator } from '../../src/i18n/index.js';
 import { surveyClass, type StudentSurvey, type SurveyStudent } from '../../src/instructor/survey.js';
 import { ConnectionPool } from '../../src/remote/pool.js';
-import { coursePackWriter } from '../helpers/course-pack.js';
+import { writeClassCourse } from '../helpers/class-course.js';
 import { keygen, startSshd, targetFor, type Sshd } from '../helpers/sshd.js';
 
 const t = createTranslator().forLang('en');
@@ -40,12 +40,10 @@ steps:
       - { kind: command, readOnly: true, run: 'if [ -f "$HOME/hang" ]; then sleep 30; fi; echo done', stdout: { equals: done } }
     hints: [h]
 `;
-const md = (lang: string) =>
-  ['one', 'two', 'three'].map((s) => `<!-- step: ${s} -->\n## ${lang} ${s}\n\n.\n\n<!-- hint: ${s}.h -->\n.\n`).join('\n');
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'kthw-survey-'));
-  coursePackWriter(join(root, 'course'), 'class', ['01-class'])('01-class', STEPS, `# 반\n\n${md('ko')}`, `# Class\n\n${md('en')}`);
+  writeClassCourse(root, STEPS);
   // `ahead` also answers on three more addresses, for the students whose trouble is on our side.
   [ahead, early, hung, down] = await Promise.all([
     startSshd({ extraConfig: ['ListenAddress 127.0.0.2', 'ListenAddress 127.0.0.3', 'ListenAddress 127.0.0.4'] }),

@@ -92,3 +92,24 @@ describe('known_hosts files that cannot be used', () => {
     expect(parsed.entries).toHaveLength(1);
   });
 });
+
+describe('readKnownHosts reuses a parse only while the file is the same', () => {
+  const OTHER = '[127.0.0.1]:2223 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl';
+
+  it('sees a line appended, a file rewritten with the same size, and a file removed', async () => {
+    const file = join(root, 'cached_known_hosts');
+    writeFileSync(file, `${LINE}\n`);
+    const first = await readKnownHosts([file]);
+    expect(first.entries).toHaveLength(1);
+    expect((await readKnownHosts([file])).entries).toEqual(first.entries);
+    await appendKnownHostsLine(file, OTHER);
+    expect((await readKnownHosts([file])).entries).toHaveLength(2);
+    // Same length, other content (a port digit changed): a new parse, not the old one.
+    writeFileSync(file, `${LINE.replace(':2222', ':2224')}\n${OTHER}\n`);
+    const rewritten = await readKnownHosts([file]);
+    expect(rewritten.entries.map((e) => e.line)).toEqual([1, 2]);
+    expect(JSON.stringify(rewritten.entries[0])).toContain('2224');
+    rmSync(file);
+    expect((await readKnownHosts([file])).entries).toEqual([]);
+  });
+});
