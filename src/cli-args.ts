@@ -32,6 +32,8 @@ export type Command =
       /** Judge the JSON `ansible -m script` wrote (with the emitted batch) instead of connecting. */
       ansibleResults?: string;
     }
+  /** Every command of the chapter (or page N) grouped by machine, with its directory; connects to nothing. */
+  | { kind: 'dry-run'; page?: number }
   | { kind: 'help' }
   | { kind: 'version' };
 
@@ -83,7 +85,7 @@ const VALUE_FLAGS = new Set([
   '--reports',
   '--ansible-results',
 ]);
-const SWITCHES = ['--json', '--help', '--version', '--yes', '--lab', '--purge', '--emit-script'];
+const SWITCHES = ['--json', '--help', '--version', '--yes', '--lab', '--purge', '--emit-script', '--dry-run'];
 const LAB_ACTIONS = ['up', 'status', 'reset', 'down'];
 
 export function parseArgs(argv: readonly string[]): CliOptions {
@@ -146,6 +148,10 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   if (switches.has('--emit-script') && name !== 'check') throw new UsageError('--emit-script goes with check');
   const pageFlag = values.get('--page');
   const page = pageFlag !== undefined ? parsePage(pageFlag) : undefined;
+  if (switches.has('--dry-run')) {
+    if (name !== undefined) throw new UsageError(`--dry-run goes alone (kthw-tutor --dry-run [--page N] [--lang ko|en]), not with ${name}`);
+    return { ...options, command: { kind: 'dry-run', ...(page ? { page } : {}) } };
+  }
   switch (name) {
     case undefined:
       return { ...options, command: { kind: 'tui' } };
@@ -282,6 +288,8 @@ Usage:
   kthw-tutor check --emit-script [--page N]
                                        print the instructor's read-only checks as one POSIX sh
                                        script (for ansible -m script); connects to nothing
+  kthw-tutor --dry-run [--page N]      print every command of the chapter (or page N) in order,
+                                       by machine and working directory; connects to nothing
   kthw-tutor reset [N] [--yes]         forget recorded progress (of page N, or all); asks first
   kthw-tutor export --lang ko|en [--out FILE]
                                        the whole chapter as one Markdown file, to read offline

@@ -20,19 +20,24 @@ import {
 } from './cli-args.js';
 import { buildCheckReport, formatCheckReport, type ReportNotice } from './commands/check-report.js';
 import { renderPlainCourse } from './commands/plain.js';
+import { renderDryRun } from './commands/dry-run.js';
 import { LessonLoadError } from './course/loader.js';
 import { sanitizeTerminal } from './text/sanitize.js';
 import { progressNoticeText } from './progress/notice-text.js';
 import type { ProgressNotice } from './progress/store.js';
-import { createRuntime, createSession, openTarget, type Runtime } from './compose.js';
+import { createRuntime, createSession, openTarget, SERVER_DIR, type Runtime } from './compose.js';
 import { describeConfigWarning, explainConfigError } from './remote/explain.js';
 import { SshConfigError } from './remote/ssh-config.js';
 import { createTranslator } from './i18n/index.js';
-import { runLab } from './commands/lab.js';
+import { progressLine, runLab, terminalReporter } from './commands/lab.js';
+import { ensureLab, labOffer, realLabHost } from './commands/lab-start.js';
+import { LabCommandError } from './lab/exec.js';
+import { LabError, labUp } from './lab/lab.js';
+import type { LabLayout } from './lab/layout.js';
 import { renderChapterMarkdown } from './export/markdown.js';
 import { detectLang } from './i18n/detect.js';
 import { labLayout } from './lab/layout.js';
-import type { Lang } from './i18n/types.js';
+import type { Lang, Translate } from './i18n/types.js';
 import { readSettings, writeSettings } from './settings.js';
 import { allStepIds } from './tutor/state.js';
 import { App } from './ui/App.js';
@@ -81,6 +86,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     sshConfig: options.sshConfig,
     lab: options.lab,
   });
+  // Nothing answers and no lab in use: the explanation names the lab (runTui may offer its key instead).
+  if (!options.lab) runtime.labOffer = labOffer(realLabHost, { onLab: false, interactive: false });
   const warn = (m: string) => process.stderr.write(`kthw-tutor: ${m}\n`);
   const settings = readSettings(runtime.stateDir, warn);
   const lang: Lang = options.lang ?? settings?.lang ?? detectLang(env);
@@ -95,6 +102,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   // The lab's server is always `server` in the lab's ssh_config; a saved target is for the real one.
   const target = options.lab ? undefined : (options.target ?? saved);
   const color = !env.NO_COLOR && !!process.stdout.isTTY;
+  // `--lab` with the lab down: bring it up first (as `lab up` does), for the commands that connect.
+  if (options.lab && ['tui', 'check', 'report'].includes(options.command.kind)) {
+    const code = await startLabFirst(labLayout(env), runtime.translator.forLang(lang));
+    if (code !== undefined) return code;
+  }
 
   switch (options.command.kind) {
     case 'check':
@@ -104,6 +116,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       return runReset(runtime, target, lang, options.command);
     case 'export':
       return runExport(runtime, lang, options.command.out);
+    case 'dry-run':
+      return runDryRun(runtime, lang, options.command.page, env);
     case 'report':
       return (await import('./commands/report.js')).runReport(runtime, target, lang, options.command.out, version());
     // Loaded only for the instructor: the board and the exporters are nobody else's.
@@ -125,8 +139,40 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
         return 0;
       }
       const firstRun = settings === null && options.lang === undefined && options.target === undefined && !options.lab;
-      return runTui(runtime, { lang, target, firstRun, color, lab: !!options.lab, savedTarget: saved });
+      const labRuntime = () => createRuntime({ env, lessons: options.lessons, lab: true });
+      return runTui(runtime, { lang, target, firstRun, color, lab: !!options.lab, savedTarget: saved, labRuntime });
     }
+  }
+}
+
+/** The lab running (now), or why not as one line on stderr and exit 1. Progress goes to stderr: stdout may be JSON. */
+async function startLabFirst(layout: LabLayout, t: Translate): Promise<number | undefined> {
+  const reporter = terminalReporter(process.stderr);
+  let told = false;
+  try {
+    const plan = await ensureLab(layout, {
+      phase: (text) => {
+        // Said once, before the first phase of a real start (nothing when the lab already runs).
+        if (!told) process.stderr.write(`kthw-tutor: ${t('ui:lab.starting')}\n`);
+        told = true;
+        reporter.phase(text);
+      },
+      progress: (p) => reporter.progress(p),
+    });
+    reporter.end();
+    if (plan.kind === 'refuse') {
+      process.stderr.write(`kthw-tutor ${t(plan.need === 'root' ? 'ui:lab.needRoot' : 'ui:lab.needLinux')}\n`);
+      return 1;
+    }
+    if (plan.kind === 'up') process.stderr.write(`kthw-tutor: ${t('ui:lab.started')}\n`);
+    return undefined;
+  } catch (err) {
+    reporter.end();
+    if (err instanceof LabError || err instanceof LabCommandError) {
+      process.stderr.write(`kthw-tutor ${t('ui:lab.upFailed', { reason: sanitizeTerminal(err.message).split('\n')[0] })}\n`);
+      return 1;
+    }
+    throw err;
   }
 }
 
@@ -227,6 +273,28 @@ async function runReset(
   return 0;
 }
 
+/** `--dry-run`: the chapter's commands from the lesson pack alone; no target is resolved or contacted. */
+async function runDryRun(runtime: Runtime, lang: Lang, page: number | undefined, env: NodeJS.ProcessEnv): Promise<number> {
+  if (!pageExists(runtime, page)) return 2;
+  const { course } = runtime;
+  if (!course.languages.includes(lang)) {
+    process.stderr.write(`kthw-tutor: the lesson pack in ${course.dir} has no ${lang} text (it is in ${course.languages.join(', ')}); use --lang ${course.languages[0]}\n`);
+    return 1;
+  }
+  const columns = process.stdout.isTTY ? process.stdout.columns : Number(env.COLUMNS);
+  const text = renderDryRun({
+    views: runtime.views(lang),
+    steps: course.pages.map((p) => p.steps),
+    ...(page !== undefined ? { page } : {}),
+    t: runtime.translator.forLang(lang),
+    dirs: { jumpboxDir: runtime.workdir, serverDir: SERVER_DIR },
+    width: columns > 20 ? columns : 80,
+  });
+  // Wait for the write to be handed off: main's caller exits the process right after (a pipe may lag).
+  await new Promise<void>((done) => process.stdout.write(text, () => done()));
+  return 0;
+}
+
 /** `export`: no server involved, only the loaded lesson pack (`--lessons`) and the locales. */
 async function runExport(runtime: Runtime, lang: Lang, out: string | undefined): Promise<number> {
   const t = runtime.translator.forLang(lang);
@@ -267,9 +335,16 @@ async function runTui(
     /** On the lab the server is the lab's `server`: `t` may switch it, but the saved target stays. */
     lab: boolean;
     savedTarget: TargetChoice | undefined;
+    /** The runtime on the lab, for when `L` starts it from the app. */
+    labRuntime: () => Runtime;
   },
 ): Promise<number> {
   const markdown = createMarkdownRenderer(start.color);
+  // `L` moves the app onto the lab: its runtime (ssh_config, jumpbox folder, wrappers) from then on.
+  let rt = runtime;
+  let onLab = start.lab;
+  // In the app, root on Linux may start the lab with a key rather than a command.
+  if (!start.lab) runtime.labOffer = labOffer(realLabHost, { onLab: false, interactive: true });
   let session: TutorSession | null = null;
   // An unwritable state directory is said once in the app and once on quit; the tutor goes on.
   let settingsProblem: string | null = null;
@@ -298,8 +373,8 @@ async function runTui(
   let savedTarget = start.lab ? start.savedTarget : (start.target ?? start.savedTarget);
 
   const begin = (lang: Lang, target: TargetChoice | undefined): TutorSession => {
-    const opened = openTarget(runtime, target);
-    const s = createSession(runtime, opened, lang);
+    const opened = openTarget(rt, target);
+    const s = createSession(rt, opened, lang);
     opened.progress.onSaveProblem = (p) => tellNotSaved(s, p.dir, p.reason);
     opened.progress.probeSave();
     if (settingsProblem) tellNotSaved(s, runtime.stateDir, settingsProblem);
@@ -314,9 +389,9 @@ async function runTui(
     const t = session!.t;
     try {
       const choice = parseTarget(value);
-      const opened = openTarget(runtime, choice);
+      const opened = openTarget(rt, choice);
       opened.progress.onSaveProblem = (p) => tellNotSaved(session!, p.dir, p.reason);
-      if (!start.lab) {
+      if (!onLab) {
         savedTarget = choice;
         saveSettings({ lang: session!.getState().lang, target: choice.typed });
       }
@@ -334,9 +409,36 @@ async function runTui(
     }
   };
 
+  // `L`: the lab comes up with its progress on the status line, then a session on it replaces this one.
+  let switchTo: ((s: TutorSession) => void) | undefined;
+  let labStarting = false;
+  const startLab = () => {
+    const s = session;
+    if (!s || labStarting || onLab) return;
+    labStarting = true;
+    const width = Math.max(40, (process.stdout.columns || 80) - 2);
+    s.dispatch({ type: 'notice', text: s.t('ui:lab.starting') });
+    s.fire(
+      labUp(labLayout(runtime.env), {
+        phase: (text) => s.dispatch({ type: 'notice', text: `lab: ${text}` }),
+        progress: (p) => s.dispatch({ type: 'notice', text: progressLine(p, width) }),
+      })
+        .then(async () => {
+          rt = start.labRuntime();
+          onLab = true;
+          switchTo?.(begin(s.getState().lang, undefined));
+          await s.close();
+        })
+        .finally(() => {
+          labStarting = false;
+        }),
+    );
+  };
+
   function Root() {
     const [current, setCurrent] = useState<TutorSession | null>(() => (start.firstRun ? null : begin(start.lang, start.target)));
     session = current;
+    switchTo = setCurrent;
     if (!current) {
       return (
         <Box>
@@ -351,6 +453,7 @@ async function runTui(
               setCurrent(begin(lang, target));
             }}
             onQuit={() => instance.unmount()}
+            offerLab={runtime.labOffer !== undefined}
           />
         </Box>
       );
@@ -363,6 +466,7 @@ async function runTui(
         color={start.color}
         describe={runtime.describe}
         changeTarget={changeTarget}
+        {...(rt.labOffer === 'key' ? { startLab } : {})}
       />
     );
   }
@@ -380,6 +484,7 @@ async function runTui(
     await last.close();
   }
   await runtime.pool.closeAll();
+  if (rt !== runtime) await rt.pool.closeAll();
   // The app's screen is gone now (and Ink done writing): one line that stays in the terminal.
   const lost = lastSaveProblem ?? (settingsProblem ? { dir: runtime.stateDir, reason: settingsProblem } : null);
   if (last && lost) process.stderr.write(`kthw-tutor: ${last.t('ui:notice.notSaved', lost)}\n`);

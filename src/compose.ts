@@ -11,6 +11,7 @@ import type { Lang } from './i18n/types.js';
 import { LocalExecutor } from './remote/local-executor.js';
 import { ConnectionPool } from './remote/pool.js';
 import { SshServerLink } from './remote/server-link.js';
+import type { LabOffer } from './remote/explain.js';
 import { resolveUserTarget } from './remote/ssh-config-fs.js';
 import { DEFAULT_HOST, targetKey } from './remote/ssh-config.js';
 import type { TargetChoice } from './cli-args.js';
@@ -19,6 +20,9 @@ import { stateDir } from './progress/paths.js';
 import { cleanStaleTemps, ProgressStore, type ProgressNotice } from './progress/store.js';
 import { TutorSession } from './tutor/session.js';
 import type { PageView } from './ui/document.js';
+
+/** Where server steps run unless a step names its own `cwd` (the chapter works as root in ~). */
+export const SERVER_DIR = '/root';
 
 export interface Runtime {
   env: NodeJS.ProcessEnv;
@@ -33,6 +37,8 @@ export interface Runtime {
   jumpboxEnv: NodeJS.ProcessEnv;
   pool: ConnectionPool;
   describe: typeof describeResult;
+  /** How an unreachable server's explanation offers the practice lab (cli.tsx decides; none on the lab). */
+  labOffer?: LabOffer;
 }
 
 export function createRuntime(options: {
@@ -79,7 +85,9 @@ export function openTarget(runtime: Runtime, choice: TargetChoice | undefined): 
   const { typed, spec } = choice ?? { typed: DEFAULT_HOST, spec: { host: DEFAULT_HOST } };
   const target = resolveUserTarget(spec, runtime.env, runtime.sshConfig);
   const progress = new ProgressStore(join(runtime.stateDir, 'progress'), targetKey(target));
-  return { typed, link: new SshServerLink(runtime.pool, target), progress, notice: progress.notice };
+  const link = new SshServerLink(runtime.pool, target);
+  link.labOffer = runtime.labOffer;
+  return { typed, link, progress, notice: progress.notice };
 }
 
 export function createSession(runtime: Runtime, opened: OpenedTarget, lang: Lang): TutorSession {
@@ -97,6 +105,6 @@ export function createSession(runtime: Runtime, opened: OpenedTarget, lang: Lang
     passedBefore: opened.progress.passedSteps(),
     quizPassed: opened.progress.passedQuestions(),
     jumpboxDir: runtime.workdir,
-    serverDir: '/root',
+    serverDir: SERVER_DIR,
   });
 }

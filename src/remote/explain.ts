@@ -12,15 +12,25 @@ export interface Explanation {
 }
 
 /**
+ * How the practice lab is offered when no server answers: the `command` to start it, or the
+ * `key` that starts it from the app (root on Linux). Absent: not offered (on the lab already).
+ */
+export type LabOffer = 'key' | 'command';
+
+/** Failures that look like "there is no server (yet)", where the lab is worth a mention (not behind a jump host). */
+const NO_SERVER: ReadonlySet<ConnectFailure['kind']> = new Set(['dns', 'refused', 'unreachable', 'timeout']);
+
+/**
  * `alias` is the name the learner typed (`server`): it goes into the commands we suggest,
  * so they reach the same place (`ssh server`).
  */
-export function explainConnectError(err: ConnectError | ConnectFailure, t: Translate, alias?: string): Explanation {
+export function explainConnectError(err: ConnectError | ConnectFailure, t: Translate, alias?: string, labOffer?: LabOffer): Explanation {
   const f = 'failure' in err ? err.failure : err;
   const base = { host: f.host, port: f.port, alias: alias ?? f.host };
   const explained = explainFailure(f, t, base);
-  if (!f.jump) return explained;
-  return { why: `${t('remote:error.viaJump', base)} ${explained.why}`, todo: explained.todo };
+  const todo = labOffer && !f.jump && NO_SERVER.has(f.kind) ? `${explained.todo} ${t(`remote:labOffer.${labOffer}`)}` : explained.todo;
+  if (!f.jump) return { why: explained.why, todo };
+  return { why: `${t('remote:error.viaJump', base)} ${explained.why}`, todo };
 }
 
 function explainFailure(f: ConnectFailure, t: Translate, base: { host: string; port: number; alias: string }): Explanation {

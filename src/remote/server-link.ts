@@ -5,7 +5,7 @@ import type { Translate } from '../i18n/types.js';
 import { ConnectError } from './connect-error.js';
 import { trustHostKey } from './connect.js';
 import type { Executor } from './executor.js';
-import { explainConnectError } from './explain.js';
+import { explainConnectError, type LabOffer } from './explain.js';
 import type { ConnectionPool } from './pool.js';
 import { targetKey, type ResolvedTarget } from './ssh-config.js';
 
@@ -36,6 +36,9 @@ const PASSPHRASE_TRIES = 3;
 const PASSING_FAILURES = new Set(['refused', 'timeout', 'unreachable', 'disconnected', 'other']);
 
 export class SshServerLink {
+  /** Offer the practice lab when nothing answers (set by the composition root; not on the lab). */
+  labOffer: LabOffer | undefined;
+
   constructor(
     private readonly pool: ConnectionPool,
     readonly target: ResolvedTarget,
@@ -69,7 +72,7 @@ export class SshServerLink {
           if (tries < PASSPHRASE_TRIES) continue;
         }
         const retry = PASSING_FAILURES.has(failure.kind);
-        return { ok: false, retry, ...explainConnectError(err, t, this.target.alias) };
+        return { ok: false, retry, ...explainConnectError(err, t, this.target.alias, this.labOffer) };
       }
     }
     throw new Error(`${this.label}: still asked to trust host keys after ${MAX_TRUST_ROUNDS} rounds`);

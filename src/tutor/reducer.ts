@@ -35,9 +35,11 @@ export type Action =
       type: 'check-done';
       results: Record<string, { checks: CheckResult[]; probes: ProbeResult[]; diagnostics: string[] }>;
     }
-  | { type: 'run-start'; stepId: string; command: string }
+  | { type: 'run-start'; stepId: string; command: string; startedAt?: number }
   | { type: 'run-output'; stepId: string; chunk: string }
-  | { type: 'run-done'; stepId: string; code: number | null; timedOut: boolean; diagnostics: string[] }
+  | { type: 'run-done'; stepId: string; code: number | null; timedOut: boolean; diagnostics: string[]; elapsedMs?: number }
+  /** The learner stopped the run: it is over, its output so far is kept, nothing is diagnosed. */
+  | { type: 'run-cancelled'; stepId: string; elapsedMs?: number }
   | { type: 'forget'; stepIds: string[] }
   /** A check or run ended in an error (connection lost, save failed): nothing is busy any more. */
   | { type: 'effect-failed'; stepIds: string[] }
@@ -121,7 +123,14 @@ export function reduce(plan: CoursePlan, state: TutorState, action: Action): Tut
         busy: 'running',
         diagnostics: [],
         runDiagnostics: [],
-        run: { command: action.command, text: '', code: null, timedOut: false, done: false },
+        run: {
+          command: action.command,
+          text: '',
+          code: null,
+          timedOut: false,
+          done: false,
+          ...(action.startedAt !== undefined ? { startedAt: action.startedAt } : {}),
+        },
       }));
     case 'run-output':
       return withFacts(state, action.stepId, (f) =>
@@ -131,9 +140,25 @@ export function reduce(plan: CoursePlan, state: TutorState, action: Action): Tut
       return withFacts(state, action.stepId, (f) => ({
         ...f,
         busy: null,
-        run: f.run ? { ...f.run, code: action.code, timedOut: action.timedOut, done: true } : f.run,
+        run: f.run
+          ? {
+              ...f.run,
+              code: action.code,
+              timedOut: action.timedOut,
+              done: true,
+              ...(action.elapsedMs !== undefined ? { elapsedMs: action.elapsedMs } : {}),
+            }
+          : f.run,
         runDiagnostics: action.diagnostics,
         diagnostics: unique(action.diagnostics),
+      }));
+    case 'run-cancelled':
+      return withFacts(state, action.stepId, (f) => ({
+        ...f,
+        busy: f.busy === 'running' ? null : f.busy,
+        run: f.run
+          ? { ...f.run, done: true, cancelled: true, ...(action.elapsedMs !== undefined ? { elapsedMs: action.elapsedMs } : {}) }
+          : f.run,
       }));
     case 'effect-failed': {
       let next = state;

@@ -120,6 +120,11 @@ export function runScript(commands: readonly string[], cwd: string): string {
   return lines.join('\n') + '\n';
 }
 
+/** Where a step's `run` starts: its own `cwd`, else the machine's default (also `--dry-run`'s rule). */
+export function stepCwd(step: Pick<Step, 'cwd' | 'where'>, dirs: { jumpboxDir: string; serverDir: string }): string {
+  return step.cwd ?? (step.where === 'jumpbox' ? dirs.jumpboxDir : dirs.serverDir);
+}
+
 export class TutorSession {
   private state: TutorState;
   private readonly listeners = new Set<() => void>();
@@ -599,7 +604,7 @@ export class TutorSession {
   }
 
   cwdFor(step: Step): string {
-    return step.cwd ?? (step.where === 'jumpbox' ? this.deps.jumpboxDir : this.deps.serverDir);
+    return stepCwd(step, this.deps);
   }
 
   /** Runs the step's commands (or a diagnostic's fix) after consent, then checks the step. */
@@ -618,13 +623,14 @@ export class TutorSession {
     const abort = new AbortController();
     let settle = () => {};
     this.runs.set(stepId, { abort, done: new Promise<void>((r) => (settle = r)) });
+    const startedAt = Date.now();
     let result: ExecResult;
     // Live output is untrusted remote text and may not end: only its last RUN_OUTPUT_CAP
     // characters are kept, sanitized, and handed to the screen a few times a second.
     const tail = new OutputTail(RUN_OUTPUT_CAP, (text) => this.dispatch({ type: 'run-output', stepId, chunk: text }));
     try {
       this.record((p) => p.recordAttempt(step.id));
-      this.dispatch({ type: 'run-start', stepId, command: commands.join('\n') });
+      this.dispatch({ type: 'run-start', stepId, command: commands.join('\n'), startedAt });
       result = await executor.exec('/bin/sh -s', {
         stdin: runScript(commands, this.cwdFor(step)),
         timeoutMs: step.timeoutSeconds * 1000,
@@ -638,8 +644,12 @@ export class TutorSession {
       });
     } catch (err) {
       if (abort.signal.aborted) {
-        this.dispatch({ type: 'effect-failed', stepIds: [stepId] });
-        this.notice('ui:notice.runStopped');
+        // The executor has killed the process group (remote or local) before it rejected; what
+        // the run printed so far stays on screen, and the step is not checked (nothing passed).
+        tail.end();
+        this.dispatch({ type: 'run-cancelled', stepId, elapsedMs: Date.now() - startedAt });
+        if (abort.signal.reason === CANCELLED) this.notice('ui:notice.runCancelled', { where: this.t(`ui:where.${step.where}`) });
+        else this.notice('ui:notice.runStopped');
       } else if (isConnectError(err) && step.where === 'server') {
         // The connection went away under the run: the drop watcher is getting it back.
         const n = this.stepNumber(stepId);
@@ -658,7 +668,7 @@ export class TutorSession {
     const output = this.state.facts[stepId]?.run?.text ?? '';
     const diagnostics =
       result.code === 0 ? [] : matchDiagnostics(step.diagnostics, { checks: null, probes: [], run: { code: result.code, output } });
-    this.dispatch({ type: 'run-done', stepId, code: result.code, timedOut: result.timedOut, diagnostics });
+    this.dispatch({ type: 'run-done', stepId, code: result.code, timedOut: result.timedOut, diagnostics, elapsedMs: Date.now() - startedAt });
     await this.check([stepId]);
   }
 
@@ -683,17 +693,32 @@ export class TutorSession {
     return this.runs.size > 0;
   }
 
+  /** Whether this step's commands are running now. */
+  isRunning(stepId: string): boolean {
+    return this.runs.has(stepId);
+  }
+
+  /**
+   * Cancels a run the learner no longer wants (Esc / Ctrl-C) without leaving the tutor: the
+   * given step's, or every run when none is given. Resolves once the executor has killed the
+   * process group (at most `timeoutMs`); false when nothing was running.
+   */
+  async cancelRun(stepId?: string, timeoutMs = 5000): Promise<boolean> {
+    const runs = stepId === undefined ? [...this.runs.values()] : [this.runs.get(stepId)].filter((r) => r !== undefined);
+    if (runs.length === 0) return false;
+    for (const r of runs) if (!r.abort.signal.aborted) r.abort.abort(CANCELLED);
+    await settleWithin(runs.map((r) => r.done), timeoutMs);
+    return true;
+  }
+
   /**
    * Stops every run: the executor kills the remote process group before the run settles. Waits
    * for that at most `timeoutMs` (a dead connection cannot confirm the kill).
    */
   async stopRuns(timeoutMs = 5000): Promise<void> {
     const runs = [...this.runs.values()];
-    for (const r of runs) r.abort.abort(new Error('stopped by the learner'));
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)));
-    await Promise.race([Promise.all(runs.map((r) => r.done)), late]);
-    clearTimeout(timer);
+    for (const r of runs) if (!r.abort.signal.aborted) r.abort.abort(new Error('stopped by the learner'));
+    await settleWithin(runs.map((r) => r.done), timeoutMs);
   }
 
   /** Tells the learner which step to finish first, when this one is still locked. */
@@ -860,6 +885,17 @@ export class TutorSession {
       // already gone
     }
   }
+}
+
+/** The abort reason of a run the learner cancelled (as opposed to one stopped by quitting). */
+const CANCELLED = new Error('cancelled by the learner');
+
+/** Waits for all of `done`, or `timeoutMs` (a dead connection cannot confirm a kill). */
+async function settleWithin(done: Array<Promise<void>>, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)));
+  await Promise.race([Promise.all(done), late]);
+  clearTimeout(timer);
 }
 
 function unavailable(key: string, id: string, spec: CheckSpec, reason: string): MeasuredCheck {

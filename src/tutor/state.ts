@@ -34,6 +34,12 @@ export interface RunOutput {
   code: number | null;
   timedOut: boolean;
   done: boolean;
+  /** When it started (epoch ms): the view shows the elapsed time while it runs. */
+  startedAt?: number;
+  /** How long it ran, once done. */
+  elapsedMs?: number;
+  /** The learner stopped it (Esc / Ctrl-C): the output so far stays, the step is not passed. */
+  cancelled?: boolean;
 }
 
 /** The learner's latest answer to a quiz question: drives the ✓/✗ feedback, never persisted. */

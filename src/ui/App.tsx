@@ -2,7 +2,7 @@
 // overlay gets them first, then the page. It performs no I/O itself: it calls the session.
 import { Box, Text, useApp, useInput, useWindowSize } from 'ink';
 import Spinner from 'ink-spinner';
-import { useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
+import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { CheckResult } from '../checks/result.js';
 import type { Lang, Translate } from '../i18n/types.js';
 import { wrapExplanation } from '../remote/explain.js';
@@ -23,6 +23,8 @@ export interface AppProps {
   /** Validates and switches the target; resolves to an error message when it is not usable. */
   changeTarget: (value: string) => Promise<string | null>;
   onExit?: () => void;
+  /** L (offered when no server answers): start the practice lab here and switch to it (cli.tsx). */
+  startLab?: () => void;
   /** Fixed size for tests; otherwise the terminal's. */
   size?: { columns: number; rows: number };
   /** How long each frame shows while a diagram plays (tests shorten it). */
@@ -31,6 +33,12 @@ export interface AppProps {
 
 /** Long enough to read a caption line, short enough that a five-frame story stays lively. */
 const FRAME_INTERVAL_MS = 1500;
+
+/** How often a running command's elapsed time and spinner move (only while one runs). */
+const RUN_TICK_MS = 500;
+
+/** A second Ctrl-C within this long quits even while a run is being cancelled. */
+const CTRL_C_TWICE_MS = 1000;
 
 /** Rows taken by the header (1), the status line (1) and the footer (1). */
 const CHROME_ROWS = 3;
@@ -64,6 +72,16 @@ export function App(props: AppProps) {
   const bodyRows = Math.max(3, rows - CHROME_ROWS - (statusRows.length - 1) - todoRows.length - alertRows.length);
   const app = useApp();
 
+  // A timer only while a step's commands run: the elapsed time and spinner of its output pane.
+  const running = Object.values(state.facts).some((f) => f.busy === 'running');
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!running) return;
+    setNow(Date.now());
+    const timer = setInterval(() => setNow(Date.now()), RUN_TICK_MS);
+    return () => clearInterval(timer);
+  }, [running]);
+
   const statuses = (page?.steps ?? []).map((_, i) => stepStatus(plan, state, state.page, i));
   const doc = useMemo(
     () =>
@@ -82,10 +100,11 @@ export function App(props: AppProps) {
             describe: props.describe,
             frames: state.frames,
             playing: state.playing,
+            ...(running ? { now } : {}),
           })
         : { lines: [], anchors: [], blocks: {} },
-    // statuses derive from state; listing state covers them.
-    [page, state, columns, props.color, t],
+    // statuses derive from state; listing state covers them. `now` only moves while a run is on.
+    [page, state, columns, props.color, t, running ? now : 0],
   );
   const maxScroll = Math.max(0, doc.lines.length - bodyRows);
 
@@ -151,6 +170,28 @@ export function App(props: AppProps) {
     session.fire(session.stopRuns().finally(quit));
   };
 
+  // Esc and Ctrl-C cancel the run (the selected step's, else every one) and the app stays; Ctrl-C
+  // with nothing running, or a second one within a second, quits (stopping what still runs).
+  const lastCtrlC = useRef(0);
+  const cancelRun = () => {
+    const selected = session.selectedStep();
+    const which = selected && session.isRunning(selected.id) ? selected.id : undefined;
+    session.dispatch({ type: 'notice', text: t('ui:notice.cancelling') });
+    session.fire(session.cancelRun(which));
+  };
+  const interrupt = () => {
+    const at = Date.now();
+    const twice = at - lastCtrlC.current < CTRL_C_TWICE_MS;
+    lastCtrlC.current = at;
+    if (!session.running) return quit();
+    if (twice) {
+      session.dispatch({ type: 'notice', text: t('ui:notice.stopping') });
+      session.fire(session.stopRuns().finally(quit));
+      return;
+    }
+    cancelRun();
+  };
+
   const onPageAction = (action: KeyAction, input: string) => {
     const step = session.selectedStep();
     switch (action) {
@@ -205,6 +246,9 @@ export function App(props: AppProps) {
         return;
       case 'dismiss':
         return session.dispatch({ type: 'dismiss-alert' });
+      case 'start-lab':
+        if (props.startLab && state.connection.kind === 'failed') return props.startLab();
+        return session.dispatch({ type: 'notice', text: t('ui:notice.noLabHere') });
       case 'prev-frame':
       case 'next-frame':
       case 'play-frames': {
@@ -221,6 +265,14 @@ export function App(props: AppProps) {
 
   useInput(
     (input, key) => {
+      if (key.ctrl && input === 'c') {
+        quitArmed.current = false;
+        return interrupt();
+      }
+      if (key.escape && session.running) {
+        quitArmed.current = false;
+        return cancelRun();
+      }
       const action = actionFor('page', input, key);
       if (action !== 'quit') quitArmed.current = false;
       if (action) onPageAction(action, input);
@@ -275,7 +327,7 @@ export function App(props: AppProps) {
         </Text>
       ))}
       <Text dimColor wrap="truncate-end">
-        {footerKeys(t)}
+        {footerKeys(t, running)}
       </Text>
     </Box>
   );
@@ -315,12 +367,16 @@ function retryText(seconds: number | undefined, t: Translate): string {
 
 /**
  * The one-line key summary, generated from the binding table. Help and quit come first so a
- * narrow terminal that cuts the line still shows how to learn the rest and how to leave.
+ * narrow terminal that cuts the line still shows how to learn the rest and how to leave; while
+ * a step runs, how to cancel it comes before them (Ctrl-C then cancels instead of quitting).
  */
-export function footerKeys(t: Translate): string {
-  const first = (b: { action: string }) => (b.action === 'help' || b.action === 'quit' ? 0 : 1);
-  return KEY_BINDINGS.filter((b) => b.footer)
-    .sort((a, b) => first(a) - first(b))
-    .map((b) => `${b.label} ${t(`ui:keys.${b.action}`)}`)
+export function footerKeys(t: Translate, running = false): string {
+  const rank = (b: { action: string }) => (b.action === 'cancel-run' ? 0 : b.action === 'help' || b.action === 'quit' ? 1 : 2);
+  return KEY_BINDINGS.filter((b) => (b.action === 'cancel-run' ? running : b.footer))
+    .sort((a, b) => rank(a) - rank(b))
+    .map((b) => `${b.action === 'quit' && !running ? QUIT_LABEL_IDLE : b.label} ${t(`ui:keys.${b.action}`)}`)
     .join('  ');
 }
+
+/** With nothing running Ctrl-C quits, and the footer says so. */
+const QUIT_LABEL_IDLE = 'q/Ctrl-C';

@@ -16,6 +16,8 @@ export interface FirstRunProps<T> {
   parseTarget: (value: string, t: Translate) => TargetParse<T>;
   onDone: (answer: { lang: Lang; target: T }) => void;
   onQuit: () => void;
+  /** Tell a learner without a server about the practice lab (false where no lab can run). */
+  offerLab?: boolean;
 }
 
 const CHOICES: Array<{ lang: Lang; label: string }> = [
@@ -53,16 +55,19 @@ export function FirstRun<T>(props: FirstRunProps<T>) {
     );
   }
   return (
-    <TargetForm
-      t={t}
-      initial={props.defaultTarget}
-      submit={(value) => {
-        const parsed = props.parseTarget(value, t);
-        if (!parsed.ok) return parsed.problem;
-        props.onDone({ lang, target: parsed.target });
-        return null;
-      }}
-      onCancel={() => setLang(null)}
-    />
+    <Box flexDirection="column">
+      <TargetForm
+        t={t}
+        initial={props.defaultTarget}
+        submit={(value) => {
+          const parsed = props.parseTarget(value, t);
+          if (!parsed.ok) return parsed.problem;
+          props.onDone({ lang, target: parsed.target });
+          return null;
+        }}
+        onCancel={() => setLang(null)}
+      />
+      {props.offerLab ? <Text dimColor>{t('ui:firstRun.lab')}</Text> : null}
+    </Box>
   );
 }

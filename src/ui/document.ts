@@ -31,6 +31,8 @@ export interface DocumentInput {
   frames?: Readonly<Record<string, number>>;
   /** The step whose diagram is playing. */
   playing?: string | null;
+  /** The time now (epoch ms), for a running command's elapsed time and spinner. */
+  now?: number;
 }
 
 export interface PageDocument {
@@ -185,22 +187,32 @@ export function buildPageDocument(input: DocumentInput): PageDocument {
 
     if (step.quiz && step.quiz.length > 0) block(`quiz:${step.id}`, () => pushQuiz(step, status, selected, facts));
 
-    if (step.run.length > 0) {
+    const run = facts?.run;
+    const ran = !!run && (!!run.text || run.done);
+    // The command is shown once: by the prose when it quotes it, else by this list; once run,
+    // the output echoes it (`$ cmd`) as a shell would, so the list is not repeated.
+    if (step.run.length > 0 && (input.plain || (!ran && !proseShows(step.body, step.run)))) {
       blank();
       push(c.dim(t('ui:step.commands', { where: t(`ui:where.${step.where}`) })), 4);
       // Only a command's first line gets the prompt: `\` continuation lines belong to it.
       for (const cmd of step.run) cmd.split('\n').forEach((l, n) => push(c.yellow(`${n === 0 ? '$' : ' '} ${l}`), 6));
     }
 
-    const run = facts?.run;
-    if (run && (run.text || run.done)) {
+    if (run && ran) {
       blank();
-      const head = run.done
-        ? run.timedOut
-          ? t('ui:run.timedOut')
-          : t('ui:run.exited', { code: run.code ?? '?' })
-        : t('ui:run.running');
-      push(c.dim(head), 4);
+      const elapsedMs = run.done ? run.elapsedMs : run.startedAt !== undefined && input.now !== undefined ? input.now - run.startedAt : undefined;
+      const elapsed = elapsedMs === undefined ? '' : formatElapsed(elapsedMs, t);
+      const head = !run.done
+        ? `${SPINNER[Math.floor((elapsedMs ?? 0) / SPINNER_STEP_MS) % SPINNER.length]} ${t('ui:run.runningFor', { elapsed })}`
+        : run.cancelled
+          ? t('ui:run.cancelled', { elapsed })
+          : run.timedOut
+            ? t('ui:run.timedOut')
+            : elapsed
+              ? t('ui:run.exitedAfter', { code: run.code ?? '?', elapsed })
+              : t('ui:run.exited', { code: run.code ?? '?' });
+      push(run.done ? c.dim(head) : c.cyan(head), 4);
+      // A bounded pane: the last lines only; the full text (up to the cap) stays in the facts.
       const outLines = run.text.replace(/\n$/, '').split('\n');
       if (outLines.length > RUN_TAIL_LINES) push(c.dim(t('ui:run.more', { count: outLines.length - RUN_TAIL_LINES })), 6);
       for (const l of outLines.slice(-RUN_TAIL_LINES)) push(l, 6);
@@ -236,6 +248,27 @@ export function buildPageDocument(input: DocumentInput): PageDocument {
   });
   blank();
   return { lines: lines.map((l) => trimRightToWidth(l, width)), anchors, blocks };
+}
+
+/** Braille dots (neutral East Asian width, like the status icons), one frame per view tick. */
+const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+const SPINNER_STEP_MS = 500;
+
+/** "7 s", "2 min 05 s" in the learner's language. */
+export function formatElapsed(ms: number, t: Translate): string {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  const minutes = Math.floor(total / 60);
+  const seconds = total % 60;
+  return minutes === 0
+    ? t('ui:run.seconds', { seconds })
+    : t('ui:run.minutes', { minutes, seconds: String(seconds).padStart(2, '0') });
+}
+
+/** Whether the prose already quotes every command (whitespace and `\` line breaks aside). */
+function proseShows(body: string, commands: readonly string[]): boolean {
+  const flat = (text: string) => text.replace(/\\\n/g, ' ').replace(/\s+/g, ' ').trim();
+  const prose = flat(body);
+  return commands.every((cmd) => prose.includes(flat(cmd)));
 }
 
 function statusIcon(status: StepStatus, c: ChalkInstance): string {

@@ -26,8 +26,10 @@ export type KeyAction =
   | 'next-frame'
   | 'play-frames'
   | 'dismiss'
+  | 'start-lab'
   | 'confirm'
-  | 'cancel';
+  | 'cancel'
+  | 'cancel-run';
 
 export interface KeyBinding {
   action: KeyAction;
@@ -65,8 +67,12 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
   { action: 'next-frame', chars: ['.'], label: '.' },
   { action: 'play-frames', chars: ['a'], label: 'a' },
   { action: 'dismiss', chars: ['d'], label: 'd' },
+  // Offered on the status line when no server answers (as root on Linux).
+  { action: 'start-lab', chars: ['L'], label: 'L' },
   { action: 'help', chars: ['?'], label: '?', footer: true },
   { action: 'quit', chars: ['q'], label: 'q', footer: true },
+  // Only while a step runs (the app routes Esc and Ctrl-C itself; the footer shows it then).
+  { action: 'cancel-run', label: 'Esc/Ctrl-C' },
   { action: 'confirm', chars: ['y'], keys: ['return'], label: 'y/Enter' },
   { action: 'cancel', chars: ['n'], keys: ['escape'], label: 'n/Esc' },
 ];
@@ -76,7 +82,7 @@ const CONTEXT_ACTIONS = {
   page: [
     'quit', 'help', 'outline', 'next-step', 'prev-step', 'scroll-down', 'scroll-up', 'page-down', 'page-up',
     'next-page', 'prev-page', 'run', 'check', 'hint', 'fix', 'lang', 'target', 'reset',
-    'answer', 'prev-frame', 'next-frame', 'play-frames', 'dismiss',
+    'answer', 'prev-frame', 'next-frame', 'play-frames', 'dismiss', 'start-lab',
   ],
   confirm: ['confirm', 'cancel'],
   list: ['confirm', 'cancel', 'scroll-down', 'scroll-up', 'quit', 'help', 'lang'],
@@ -92,7 +98,8 @@ export function actionFor(context: KeyContext, input: string, key: Key): KeyActi
     const binding = KEY_BINDINGS.find((b) => b.action === action);
     if (!binding) continue;
     if (binding.keys?.some((k) => key[k] === true)) return action;
-    // Ctrl/Meta chords are not plain characters (Ctrl-C is handled by quit below).
+    // Ctrl/Meta chords are not plain characters (Ctrl-C is handled by quit below; on the page,
+    // the app takes it first: it cancels a run when one is on).
     if (!key.ctrl && !key.meta && binding.chars?.includes(input)) return action;
   }
   if (key.ctrl && input === 'c') return 'quit';

@@ -19,6 +19,7 @@ import { mountApp } from '../helpers/app.js';
 import { coursePackWriter } from '../helpers/course-pack.js';
 import { logFault } from '../helpers/fault-log.js';
 import { KEYS, type Rendered } from '../helpers/ink.js';
+import { pids, ps, until } from '../helpers/processes.js';
 import { startSshd, targetFor, type Sshd } from '../helpers/sshd.js';
 
 const run = promisify(execFile);
@@ -50,17 +51,6 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-/** Pids whose command line contains `pattern` (pgrep -f). */
-async function pids(pattern: string): Promise<number[]> {
-  const { stdout } = await run('pgrep', ['-f', pattern]).catch(() => ({ stdout: '' }));
-  return stdout.split('\n').filter(Boolean).map(Number);
-}
-
-async function ps(pid: number, field: 'ppid' | 'args'): Promise<string> {
-  const { stdout } = await run('ps', ['-o', `${field}=`, '-p', String(pid)]).catch(() => ({ stdout: '' }));
-  return stdout.trim();
-}
-
 /** The per-connection sshd: the ancestor of `pid` whose parent is the listening sshd. */
 async function connectionSshd(server: Sshd, pid: number): Promise<number> {
   const listener = join(server.dir, 'sshd_config');
@@ -70,16 +60,6 @@ async function connectionSshd(server: Sshd, pid: number): Promise<number> {
     p = parent;
   }
   throw new Error(`no sshd connection process above pid ${pid}`);
-}
-
-async function until<T>(get: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await get();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 interface MountOptions {

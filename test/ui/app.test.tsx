@@ -79,7 +79,7 @@ describe('App', () => {
     expect(screen).toMatch(/✘ 1\. Create the config directory/);
     expect(screen).toMatch(/✕ 2\. Write the config file/); // locked
     expect(screen).toContain('r run');
-    expect(screen).toContain('q quit');
+    expect(screen).toContain('q/Ctrl-C quit');
   });
 
   it('l switches the language live, and back', async () => {
