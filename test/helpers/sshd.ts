@@ -137,7 +137,9 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
       if (exited) throw new Error(`${exited}:\n${logText}`);
-      if (await answersWithBanner(host, port)) return;
+      // Ours, not another test's sshd that got the same free port a moment earlier: our sshd
+      // says it listens (a second one failing to bind would otherwise look ready by its banner).
+      if (logText.includes(`Server listening on ${host} port ${port}.`) && (await answersWithBanner(host, port))) return;
       await new Promise((r) => setTimeout(r, 25));
     }
     proc.kill('SIGKILL');
