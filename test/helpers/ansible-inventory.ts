@@ -33,9 +33,10 @@ export interface AnsibleList {
   [group: string]: { hosts?: string[]; children?: string[] } | AnsibleList['_meta'];
 }
 
-export function ansibleInventory(file: string): Promise<AnsibleResult> {
+/** Ansible with an empty config, home and temp of its own: the machine's settings cannot leak in. */
+function isolatedEnv(): NodeJS.ProcessEnv {
   const h = isolatedHome();
-  const env = {
+  return {
     PATH: '/usr/bin:/bin',
     HOME: h,
     LANG: 'C.UTF-8',
@@ -47,6 +48,10 @@ export function ansibleInventory(file: string): Promise<AnsibleResult> {
     ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED: 'true',
     PYTHONDONTWRITEBYTECODE: '1',
   };
+}
+
+export function ansibleInventory(file: string): Promise<AnsibleResult> {
+  const env = isolatedEnv();
   return new Promise((resolve) => {
     execFile(ANSIBLE_INVENTORY, ['-i', file, '--list'], { env, maxBuffer: 64 << 20, timeout: 60_000 }, (err, stdout, stderr) => {
       if (err) resolve({ ok: false, stderr: `${stderr}${err.message}` });
@@ -145,19 +150,7 @@ sys.__stdout__.write(json.dumps(out))
 `;
 
 export function ansibleInventoryBatch(files: readonly string[]): Promise<AnsibleResult[]> {
-  const h = isolatedHome();
-  const env = {
-    PATH: '/usr/bin:/bin',
-    HOME: h,
-    LANG: 'C.UTF-8',
-    LC_ALL: 'C.UTF-8',
-    ANSIBLE_CONFIG: join(h, 'ansible.cfg'),
-    ANSIBLE_LOCAL_TEMP: join(h, 'tmp'),
-    ANSIBLE_NOCOLOR: '1',
-    ANSIBLE_INVENTORY_UNPARSED_FAILED: 'true',
-    ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED: 'true',
-    PYTHONDONTWRITEBYTECODE: '1',
-  };
+  const env = isolatedEnv();
   return new Promise((resolve, reject) => {
     const child = execFile('/usr/bin/python3', ['-c', BATCH_SCRIPT], { env, maxBuffer: 256 << 20, timeout: 300_000 }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`ansible batch failed: ${err.message}\n${stderr}`));
