@@ -419,11 +419,17 @@ const keyTypeOfAlgorithm = (alg: string) => (alg.startsWith('rsa-sha2-') ? 'ssh-
 /**
  * order_hostkeyalgs(): algorithms whose key type is already recorded for `[host]:port` come
  * first, so the server is asked for the key we can check instead of its own favourite.
+ * A type counts only when the first plain line of that type holds a key that is not also
+ * @revoked for the name (lookup_key_in_hostkeys_by_type stops at that first line).
  */
 export function orderHostKeyAlgorithms(entries: readonly KnownHostEntry[], host: string, port: number): string[] {
+  const forName = entriesForName(entries, knownHostsName(host, port));
+  const revoked = forName.filter((e) => e.marker === 'revoked');
+  const firstOfType = new Map<string, KnownHostEntry>();
+  for (const e of forName) if (e.marker === undefined && !firstOfType.has(e.keyType)) firstOfType.set(e.keyType, e);
   const known = new Set(
-    entriesForName(entries, knownHostsName(host, port))
-      .filter((e) => e.marker === undefined)
+    [...firstOfType.values()]
+      .filter((e) => !revoked.some((r) => r.keyBlob.equals(e.keyBlob)))
       .map((e) => e.keyType),
   );
   const first = HOST_KEY_ALGORITHMS.filter((a) => known.has(keyTypeOfAlgorithm(a)));

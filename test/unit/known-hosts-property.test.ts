@@ -223,6 +223,15 @@ describe('host key decisions', () => {
     );
   });
 
+  it('does not count a type whose first plain line holds a @revoked key (as lookup_key_in_hostkeys_by_type)', () => {
+    const [ed, ec] = [KEYS.find((k) => k[0] === 'ssh-ed25519')!, KEYS.find((k) => k[0] === 'ecdsa-sha2-nistp256')!];
+    const name = knownHostsName('srv', 2222);
+    const order = (lines: string[]) => orderHostKeyAlgorithms(parseKnownHosts(lines.join('\n'), 'f').entries, 'srv', 2222);
+    const revokedEd = `@revoked ${name} ${ed.join(' ')}`;
+    expect(order([revokedEd, `${name} ${ec.join(' ')}`, `${name} ${ed.join(' ')}`])[0]).toBe('ecdsa-sha2-nistp256');
+    expect(order([`${name} ${ec.join(' ')}`, `${name} ${ed.join(' ')}`])[0]).toBe('ssh-ed25519');
+  });
+
   it('asks for recorded key types first, keeping the default order otherwise', () => {
     fc.assert(
       fc.property(fc.subarray(KEYS), port, (known, p) => {
