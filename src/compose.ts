@@ -3,6 +3,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { describeResult } from './checks/describe.js';
+import { LocalFileDigests, ServerDigestMemo } from './checks/file-digests.js';
 import { runBatch } from './checks/run.js';
 import { defaultLessonsDir, loadCourse, type LoadedCourse } from './course/loader.js';
 import { toPageViews } from './course/view.js';
@@ -91,6 +92,8 @@ export function openTarget(runtime: Runtime, choice: TargetChoice | undefined): 
 }
 
 export function createSession(runtime: Runtime, opened: OpenedTarget, lang: Lang): TutorSession {
+  const jumpboxFiles = new LocalFileDigests(runtime.workdir);
+  const serverDigests = new ServerDigestMemo();
   return new TutorSession({
     pages: runtime.course.pages.map((p) => ({ id: p.id, steps: p.steps })),
     lang,
@@ -100,7 +103,8 @@ export function createSession(runtime: Runtime, opened: OpenedTarget, lang: Lang
     // Jumpbox checks, like the chapter's jumpbox commands, work in the learner's KTHW folder
     // (the final curl names `ca.crt` relative to it).
     jumpbox: new LocalExecutor({ env: runtime.jumpboxEnv, cwd: runtime.workdir }),
-    runBatch,
+    // Copies are compared with the jumpbox's files; hashes of unchanged files are not redone.
+    runBatch: (executor, items, probes) => runBatch(executor, items, probes, { jumpboxFiles, serverDigests }),
     progress: opened.progress,
     passedBefore: opened.progress.passedSteps(),
     quizPassed: opened.progress.passedQuestions(),

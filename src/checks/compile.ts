@@ -6,6 +6,7 @@ import type { Probe } from '../course/schema.js';
 import { shq } from '../text/shell-quote.js';
 import { KINDS } from './kinds/index.js';
 import { SS_GATHER } from './kinds/port.js';
+import { NO_GATHER_CONTEXT, type GatherContext } from './kinds/types.js';
 import type { CheckSpec } from './spec.js';
 
 export interface BatchItem {
@@ -20,7 +21,12 @@ export interface BatchProbe {
 /** Cap per field on the server side: a runaway command cannot flood the connection. */
 export const FIELD_CAP = 65536;
 
-export function compileBatch(items: readonly BatchItem[], probes: readonly BatchProbe[] = [], nonce = randomBytes(9).toString('hex')) {
+export function compileBatch(
+  items: readonly BatchItem[],
+  probes: readonly BatchProbe[] = [],
+  nonce = randomBytes(9).toString('hex'),
+  context: GatherContext = NO_GATHER_CONTEXT,
+) {
   const lines = [
     'export LC_ALL=C',
     `N=${nonce}`,
@@ -32,7 +38,7 @@ export function compileBatch(items: readonly BatchItem[], probes: readonly Batch
     lines.push('_m shared ss', SS_GATHER);
   }
   items.forEach((item, index) => {
-    const gather = (KINDS[item.spec.kind].gather as (s: CheckSpec) => string)(item.spec);
+    const gather = (KINDS[item.spec.kind].gather as (s: CheckSpec, c: GatherContext) => string)(item.spec, context);
     // A subshell per check: its `exit`, `cd` or variables cannot touch the next one.
     lines.push(`_m begin ${index}`, '(', gather, ')', `_m end ${index}`);
   });

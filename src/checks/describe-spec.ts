@@ -32,6 +32,7 @@ function parts(spec: CheckSpec, t: Translate, code: CodeFormat): { subject: stri
       if (spec.group) conditions.push(prop('group', code(spec.group)));
       if (spec.sha256) conditions.push(prop('sha256', code(`${spec.sha256.slice(0, 12)}…`)));
       if (spec.contains !== undefined) conditions.push(prop('contains', code(spec.contains)));
+      if (spec.sameAs !== undefined) conditions.push(t('checks:spec.file.sameAs', { path: code(spec.sameAs) }));
       return { subject, conditions };
     }
     case 'service': {

@@ -3,6 +3,7 @@ import type { Executor } from '../remote/executor.js';
 import { redactSecrets } from '../text/redact.js';
 import { sanitizeTerminal } from '../text/sanitize.js';
 import { compileBatch, type BatchItem, type BatchProbe } from './compile.js';
+import type { LocalFileDigests, LocalFileFacts, ServerDigestMemo } from './file-digests.js';
 import { KINDS } from './kinds/index.js';
 import type { Evaluation, Fields, SharedFacts } from './kinds/types.js';
 import { parseFrames } from './parse/frames.js';
@@ -18,6 +19,10 @@ const EVIDENCE_CAP = 4096;
 export interface BatchOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** The jumpbox's files, for `sameAs` comparisons; without it nothing is compared. */
+  jumpboxFiles?: LocalFileDigests;
+  /** Server hashes from earlier batches on this executor, reused while a file is unchanged. */
+  serverDigests?: ServerDigestMemo;
 }
 
 export interface RunBatchResult {
@@ -63,7 +68,12 @@ export async function runBatch(
   options: BatchOptions = {},
 ): Promise<RunBatchResult> {
   const started = performance.now();
-  const { script, nonce } = compileBatch(items, probes);
+  const memo = options.serverDigests;
+  const { script, nonce } = compileBatch(items, probes, undefined, {
+    knownDigest: (path) => memo?.get(executor.label, path),
+  });
+  // The jumpbox's side is read while the server works on its own.
+  const jumpbox = readJumpboxFacts(items, options.jumpboxFiles);
   let output: string;
   try {
     const r = await executor.exec('LC_ALL=C /bin/sh -s', {
@@ -85,7 +95,31 @@ export async function runBatch(
     return { checks: items.map((i) => errorResult(i, why)), probes: [], elapsedMs: performance.now() - started };
   }
 
-  return { ...judgeBatchOutput(items, probes, output, nonce), elapsedMs: performance.now() - started };
+  const judged = judgeBatchOutput(items, probes, output, nonce, await jumpbox);
+  if (memo) rememberDigests(executor.label, memo, items, output, nonce);
+  return { ...judged, elapsedMs: performance.now() - started };
+}
+
+async function readJumpboxFacts(
+  items: readonly BatchItem[],
+  files: LocalFileDigests | undefined,
+): Promise<ReadonlyMap<string, LocalFileFacts> | undefined> {
+  if (!files) return undefined;
+  const named = [...new Set(items.flatMap((i) => (i.spec.kind === 'file' && i.spec.sameAs !== undefined ? [i.spec.sameAs] : [])))];
+  return new Map(await Promise.all(named.map(async (n) => [n, await files.facts(n)] as const)));
+}
+
+/** Keeps each hashed server file's signature and sha256 for the next batch. */
+function rememberDigests(machine: string, memo: ServerDigestMemo, items: readonly BatchItem[], output: string, nonce: string): void {
+  const frames = parseFrames(output, nonce);
+  items.forEach((item, index) => {
+    const fields = frames.checks.get(index)?.fields;
+    const path = fields?.path;
+    const signature = fields?.signature?.trim();
+    const sha256 = fields?.sha256?.trim();
+    if (item.spec.kind !== 'file' || !path || !signature || !sha256 || !/^[0-9a-f]{64}$/.test(sha256)) return;
+    memo.record(machine, path, { signature, sha256 });
+  });
 }
 
 /**
@@ -97,19 +131,23 @@ export function judgeBatchOutput(
   probes: readonly BatchProbe[],
   output: string,
   nonce: string,
+  jumpbox?: ReadonlyMap<string, LocalFileFacts>,
 ): Omit<RunBatchResult, 'elapsedMs'> {
   const frames = parseFrames(output, nonce);
   // Sanitized like every field: a process name in the listener table reaches findings too.
-  const shared: SharedFacts = { ...(frames.shared.ss !== undefined ? { ss: sanitizeTerminal(frames.shared.ss) } : {}) };
+  const shared: SharedFacts = {
+    ...(frames.shared.ss !== undefined ? { ss: sanitizeTerminal(frames.shared.ss) } : {}),
+    ...(jumpbox ? { jumpbox } : {}),
+  };
   const checks = items.map((item, index): MeasuredCheck => {
     const frame = frames.checks.get(index);
     const fields = Object.fromEntries(Object.entries(frame?.fields ?? {}).map(([k, v]) => [k, sanitizeTerminal(v)]));
     const kind = KINDS[item.spec.kind] as {
       evaluate(s: CheckSpec, f: Fields, sh: SharedFacts): Evaluation;
-      evidence?(s: CheckSpec, f: Fields): string;
+      evidence?(s: CheckSpec, f: Fields, sh: SharedFacts): string;
     };
     const raw = kind.evidence
-      ? kind.evidence(item.spec, fields)
+      ? kind.evidence(item.spec, fields, shared)
       : Object.entries(fields)
           .map(([k, v]) => `${k}: ${v.trim()}`)
           .join('\n');

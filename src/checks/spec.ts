@@ -46,6 +46,12 @@ export const FileCheck = z
     sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
     /** The file's first 64 KiB must contain this text. */
     contains: z.string().optional(),
+    /**
+     * A file on the jumpbox (relative to its chapter folder) this one must equal, byte for byte:
+     * size and sha256 are compared, so a copy cut short fails as truncated. Read-only on both
+     * sides; compared only where the jumpbox's files are at hand (not in instructor mode).
+     */
+    sameAs: z.string().min(1).optional(),
   })
   .strict();
 

@@ -3,7 +3,7 @@
 // chapter and asserts that the tutor shows EXACTLY these diagnostics on these steps (an empty list:
 // the step fails and nothing may be blamed). Failure A has its own, longer test in chapter.test.ts
 // (it also applies the fix the tutor offers).
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { LabLayout } from '../../src/lab/layout.js';
@@ -137,16 +137,41 @@ export const DIAGNOSTIC_CASES: DiagnosticCase[] = [
     undoServer: 'chmod 755 /usr/local/bin/kube-apiserver',
   },
   {
+    // Downloaded for the wrong architecture on the jumpbox and copied as it was: the jumpbox's
+    // file is the same foreign binary, so the copy itself is whole.
     name: 'G: kube-apiserver is built for another architecture',
     server:
       `cp /usr/local/bin/kube-apiserver /tmp/kas.good && cp /usr/local/bin/kube-apiserver /tmp/kas.foreign && ` +
       `printf '${FOREIGN_MACHINE}' | dd of=/tmp/kas.foreign bs=1 seek=18 conv=notrunc 2>/dev/null && ` +
       'mv /tmp/kas.foreign /usr/local/bin/kube-apiserver && systemctl restart kube-apiserver',
+    host: (l) => {
+      const file = join(l.jumpbox, 'downloads/controller/kube-apiserver');
+      copyFileSync(file, `${file}.good`);
+      const bytes = readFileSync(file);
+      bytes.set(process.arch === 'arm64' ? [0x3e, 0x00] : [0xb7, 0x00], 18);
+      writeFileSync(file, bytes);
+    },
     expect: [
       { step: 'install-binaries', by: 'check', diagnostics: ['wrong-architecture', 'exec-format'] },
       { step: 'start', by: 'check', diagnostics: ['exec-failed'] },
     ],
     undoServer: 'mv /tmp/kas.good /usr/local/bin/kube-apiserver && systemctl restart kube-apiserver',
+    undoHost: (l) => {
+      const file = join(l.jumpbox, 'downloads/controller/kube-apiserver');
+      renameSync(`${file}.good`, file);
+    },
+  },
+  {
+    // Replaced by a file of half its size (renamed over it: the running service keeps the whole one).
+    name: 'the copy of kube-apiserver was cut short',
+    server:
+      'f=/usr/local/bin/kube-apiserver && cp -p $f /tmp/kas.good && head -c $(( $(stat -c %s $f) / 2 )) $f > /tmp/kas.cut && ' +
+      'chmod 755 /tmp/kas.cut && mv /tmp/kas.cut $f',
+    expect: [
+      { step: 'copy-files', by: 'check', diagnostics: ['truncated-copy'] },
+      { step: 'install-binaries', by: 'check', diagnostics: ['truncated-binary'] },
+    ],
+    undoServer: 'mv /tmp/kas.good /usr/local/bin/kube-apiserver',
   },
   {
     name: 'page 2 is run again: the files already left /root',

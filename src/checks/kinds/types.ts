@@ -1,5 +1,6 @@
 // What every check kind provides: a shell fragment that gathers raw facts (printed as named
 // fields), and a pure evaluation of those facts against what the lesson expects.
+import type { KnownDigest, LocalFileFacts } from '../file-digests.js';
 import type { CheckStatus, Finding } from '../result.js';
 
 /** Raw text per field name, exactly as the server printed it. */
@@ -8,7 +9,19 @@ export type Fields = Readonly<Record<string, string>>;
 /** Facts gathered once per batch and shared by the checks that need them (e.g. `ss`). */
 export interface SharedFacts {
   ss?: string;
+  /**
+   * The jumpbox's side of `sameAs` comparisons, by the path the lesson names. Absent where the
+   * jumpbox's files are not at hand (instructor mode): then nothing is compared.
+   */
+  jumpbox?: ReadonlyMap<string, LocalFileFacts>;
 }
+
+/** What a gather fragment may know from earlier batches (hashes of unchanged server files). */
+export interface GatherContext {
+  knownDigest(path: string): KnownDigest | undefined;
+}
+
+export const NO_GATHER_CONTEXT: GatherContext = { knownDigest: () => undefined };
 
 export interface Evaluation {
   subject: string;
@@ -20,10 +33,10 @@ export interface Evaluation {
 
 export interface CheckKindModule<S> {
   /** POSIX sh that prints fields with `_f <name>` then the field's text. Values go through shq. */
-  gather(spec: S): string;
+  gather(spec: S, context: GatherContext): string;
   evaluate(spec: S, fields: Fields, shared: SharedFacts): Evaluation;
   /** The evidence kept from the fields, when not all of them (file contents never are). */
-  evidence?(spec: S, fields: Fields): string;
+  evidence?(spec: S, fields: Fields, shared: SharedFacts): string;
 }
 
 export function finding(property: string, expected: string, found: string | undefined, ok: boolean): Finding {
