@@ -158,6 +158,7 @@ async function startLabFirst(layout: LabLayout, t: Translate): Promise<number | 
         reporter.phase(text);
       },
       progress: (p) => reporter.progress(p),
+      t,
     });
     reporter.end();
     if (plan.kind === 'refuse') {
@@ -422,6 +423,7 @@ async function runTui(
       labUp(labLayout(runtime.env), {
         phase: (text) => s.dispatch({ type: 'notice', text: `lab: ${text}` }),
         progress: (p) => s.dispatch({ type: 'notice', text: progressLine(p, width) }),
+        t: s.t,
       })
         .then(async () => {
           rt = start.labRuntime();

@@ -3,12 +3,17 @@
 // (process, mount, namespace, veth) and keeps the files so the next `up` is quick.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createI18n, fixedTranslate } from '../i18n/index.js';
+import type { Translate } from '../i18n/types.js';
 import { baseImageReady, buildBaseImage, type BuildProgress } from './base-image.js';
 import { LabCommandError, run } from './exec.js';
+import { ensureKubectl, kubectlUrlBase } from './kubectl-fetch.js';
 import type { LabLayout } from './layout.js';
 import { boot, halt, isMounted, mountRoot, netnsExists, networkDown, networkUp, runningPid, sleep, unmountRoot } from './machine.js';
 import { jumpboxReady, prepareJumpbox, prepareLab, preparePki, type Binaries } from './prepare.js';
 import { buildStandinExecutable, STANDIN_NAMES } from './standin-build.js';
+import { GIT_VERSION } from './standins/common/version.js';
+import { ensureHostTools, findOnPath, ToolError } from './tools.js';
 
 export class LabError extends Error {}
 
@@ -23,6 +28,8 @@ export interface LabInfo {
 export interface LabReporter {
   phase(text: string): void;
   progress(p: BuildProgress): void;
+  /** Translates the phases that have a ui:lab.* text (installing tools); English without it. */
+  t?: Translate;
 }
 
 export interface UpOptions {
@@ -32,27 +39,52 @@ export interface UpOptions {
   bits?: number;
 }
 
-const REQUIRED_TOOLS: [string, string][] = [
-  ['debootstrap', 'debootstrap'],
-  ['systemd-nspawn', 'systemd-container'],
-  ['ip', 'iproute2'],
-  ['ssh-keygen', 'openssh-client'],
-  ['ssh', 'openssh-client'],
-  ['openssl', 'openssl'],
-  ['kubectl', 'kubectl (v1.32)'],
-];
+/** What preflight found or fetched for the rest of `lab up`. */
+export interface LabTools {
+  /** kubectl on PATH, else the chapter's own one in the cache folder. */
+  kubectl?: string;
+}
 
-export async function preflight(): Promise<void> {
+let english: Translate | undefined;
+function englishTranslate(): Translate {
+  english ??= fixedTranslate(createI18n('en'), 'en');
+  return english;
+}
+
+/**
+ * Linux and root, then the host's tools: missing Debian packages are installed with apt-get, and
+ * without a kubectl on PATH (`needs.kubectl`) the chapter's release is fetched into the cache.
+ */
+export async function preflight(layout: LabLayout, reporter: LabReporter, needs: { kubectl: boolean }): Promise<LabTools> {
   if (process.platform !== 'linux') throw new LabError('the lab needs Linux (it boots a Debian container with systemd-nspawn)');
   if (process.getuid?.() !== 0) {
     throw new LabError('the lab needs root: it creates a network namespace, mounts an overlay and boots a container. Run it with sudo.');
   }
-  const missing: string[] = [];
-  for (const [tool, pkg] of REQUIRED_TOOLS) {
-    const { code } = await run('sh', ['-c', `command -v ${tool}`], { allowFailure: true });
-    if (code !== 0) missing.push(pkg);
+  const t = reporter.t ?? englishTranslate();
+  try {
+    await ensureHostTools(
+      { image: !baseImageReady(layout) },
+      {
+        onInstall: (packages) => reporter.phase(t('ui:lab.tools.installing', { packages: packages.join(' ') })),
+        onUpdateFailed: (reason) => reporter.phase(t('ui:lab.tools.updateFailed', { reason })),
+        onProgress: (p) => reporter.progress(p),
+      },
+    );
+    if (!needs.kubectl) return {};
+    const onPath = findOnPath('kubectl');
+    if (onPath) return { kubectl: onPath };
+    const kubectl = await ensureKubectl({
+      cacheDir: layout.cacheDir,
+      version: GIT_VERSION,
+      base: kubectlUrlBase(process.env),
+      onDownload: (url) => reporter.phase(t('ui:lab.tools.kubectl', { version: GIT_VERSION, host: new URL(url).host, dir: layout.cacheDir })),
+      onProgress: (p) => reporter.progress(p),
+    });
+    return { kubectl };
+  } catch (err) {
+    if (err instanceof ToolError) throw new LabError(err.message);
+    throw err;
   }
-  if (missing.length > 0) throw new LabError(`missing tools; install them first: apt-get install -y ${[...new Set(missing)].join(' ')}`);
 }
 
 export function readInfo(layout: LabLayout): LabInfo | undefined {
@@ -72,11 +104,10 @@ function resolveBinaries(downloads: string): Binaries {
   return { kind: 'real', controller, kubectl };
 }
 
-async function standinBinaries(layout: LabLayout): Promise<Binaries> {
+async function standinBinaries(layout: LabLayout, kubectl: string): Promise<Binaries> {
   const exe = await buildStandinExecutable(layout.cacheDir);
-  const { stdout } = await run('sh', ['-c', 'command -v kubectl']);
   const controller = Object.fromEntries(STANDIN_NAMES.map((n) => [n, exe])) as Binaries['controller'];
-  return { kind: 'stand-in', controller, kubectl: stdout.trim() };
+  return { kind: 'stand-in', controller, kubectl };
 }
 
 async function withLock<T>(layout: LabLayout, fn: () => Promise<T>): Promise<T> {
@@ -107,7 +138,9 @@ function readFileSafe(file: string): string {
 }
 
 export async function labUp(layout: LabLayout, reporter: LabReporter, options: UpOptions = {}): Promise<LabInfo> {
-  await preflight();
+  const tools = await preflight(layout, reporter, { kubectl: options.downloads === undefined });
+  // With --downloads the learner's own kubectl makes the kubeconfigs, as in the chapter.
+  const kubectl = tools.kubectl ?? resolveBinaries(options.downloads!).kubectl;
   return withLock(layout, async () => {
     if (!baseImageReady(layout)) {
       reporter.phase(`building the Debian 12 image (once; cached in ${layout.cacheDir})`);
@@ -121,9 +154,9 @@ export async function labUp(layout: LabLayout, reporter: LabReporter, options: U
       reporter.phase('making certificates, kubeconfigs and the encryption config (chapters 4–6)');
       const pki = join(layout.stateDir, 'pki');
       rmSync(pki, { recursive: true, force: true });
-      await preparePki(pki, options.bits === undefined ? {} : { bits: options.bits });
+      await preparePki(pki, { kubectl, ...(options.bits === undefined ? {} : { bits: options.bits }) });
       reporter.phase(wantReal ? 'checking the binaries in --downloads' : 'building the stand-in binaries');
-      const binaries = wantReal ? resolveBinaries(options.downloads!) : await standinBinaries(layout);
+      const binaries = wantReal ? resolveBinaries(options.downloads!) : await standinBinaries(layout, kubectl);
       reporter.phase('preparing the server (state right before chapter 8) and the jumpbox folder');
       // A new CA means the old run layer's files no longer match: start the server fresh.
       await stopServer(layout);
@@ -137,7 +170,7 @@ export async function labUp(layout: LabLayout, reporter: LabReporter, options: U
       writeFileSync(layout.infoFile, JSON.stringify(info, null, 2) + '\n');
     } else if (!wantReal && info!.binaries === 'stand-in') {
       // The stand-ins changed since the jumpbox was laid out (a tutor update): give it the new ones.
-      const binaries = await standinBinaries(layout);
+      const binaries = await standinBinaries(layout, kubectl);
       if (binaries.controller['kube-apiserver'] !== info!.standin) {
         reporter.phase('updating the stand-in binaries in the jumpbox');
         prepareJumpbox(layout, join(layout.stateDir, 'pki'), binaries);
@@ -215,7 +248,7 @@ export async function labDown(layout: LabLayout, options: { purge?: boolean } = 
 
 /** Back to the state right before chapter 8: throw away the run layer and boot again. */
 export async function labReset(layout: LabLayout, reporter: LabReporter): Promise<void> {
-  await preflight();
+  await preflight(layout, reporter, { kubectl: false });
   if (readInfo(layout) === undefined) throw new LabError('there is no lab yet: run `kthw-tutor lab up` first');
   await withLock(layout, async () => {
     reporter.phase('stopping the server');

@@ -77,10 +77,11 @@ async function sshKeygen(file: string, type: 'ed25519' | 'ecdsa' | 'rsa', commen
   await run('ssh-keygen', ['-q', '-t', type, '-N', '', '-C', comment, '-f', file]);
 }
 
-export async function preparePki(dir: string, options: { bits?: number } = {}): Promise<void> {
+/** The chapter 4–6 files; `kubectl` makes the kubeconfigs (default: the one on PATH). */
+export async function preparePki(dir: string, options: { bits?: number; kubectl?: string } = {}): Promise<void> {
   mkdirSync(dir, { recursive: true });
-  await makeCertificates(dir, options);
-  await makeKubeconfigs(dir);
+  await makeCertificates(dir, options.bits === undefined ? {} : { bits: options.bits });
+  await makeKubeconfigs(dir, options.kubectl === undefined ? {} : { kubectl: options.kubectl });
   makeEncryptionConfig(dir);
 }
 

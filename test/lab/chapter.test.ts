@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startInTmux } from '../helpers/tmux.js';
 import { createRuntime, createSession, openTarget, type Runtime } from '../../src/compose.js';
 import { labDown, labReset, labSsh, labStatus, labUp } from '../../src/lab/lab.js';
 import { runningPid } from '../../src/lab/machine.js';
@@ -372,4 +373,60 @@ describe('lab reset and lab down', () => {
     }
     expect(after).toEqual(before);
   });
+});
+
+describe('the lab started from the tutor itself', () => {
+  /** The CLI as a learner runs it, with this suite's state folder. */
+  function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      execFile(
+        process.execPath,
+        ['--import', tsx, join(repo, 'src', 'cli.tsx'), ...args],
+        { env: { ...process.env, XDG_STATE_HOME: stateHome }, timeout: 300_000, maxBuffer: 16 * 1024 * 1024 },
+        (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+  }
+
+  it('--lab brings the lab up when it is down, then checks it', async () => {
+    if (runningPid(layout) !== undefined) await labDown(layout); // down already after the tests above
+    const r = await timed('--lab check (lab down)', () => cli(['--lab', 'check', '--json', '--page', '1', '--lang', 'en']));
+    expect(r.stderr).toContain('starting it first');
+    expect(r.stderr).toContain('The practice lab is running');
+    // Page 1 on a freshly started lab: the prerequisites pass, the copy is not done yet.
+    const report = JSON.parse(r.stdout) as { pages: Array<{ steps: Array<{ id: string; status: string }> }> };
+    const steps = report.pages.flatMap((p) => p.steps);
+    expect(steps.find((s) => s.id === 'prerequisites')?.status).toBe('passed');
+    expect(steps.find((s) => s.id === 'copy-files')?.status).not.toBe('passed');
+    expect(r.code).toBe(1);
+    expect(runningPid(layout)).toBeDefined();
+    await labDown(layout);
+  }, 320_000);
+
+  it('key L: with no server answering, the app starts the lab and opens the tutor on it', async () => {
+    if (runningPid(layout) !== undefined) await labDown(layout);
+    // A server that refuses at once (nothing listens on port 1 of loopback).
+    const config = join(stateHome, 'nothing_config');
+    writeFileSync(config, 'Host server\n  HostName 127.0.0.1\n  Port 1\n  User root\n');
+    const tmux = startInTmux({
+      command: [process.execPath, '--import', tsx, join(repo, 'src', 'cli.tsx'), '--lang', 'en', '--ssh-config', config, '--target', 'server'],
+      env: { ...process.env, XDG_STATE_HOME: join(stateHome, 'tui'), TERM: 'xterm-256color', LANG: 'C.UTF-8', NO_COLOR: '1' },
+      cwd: repo,
+      columns: 100,
+      rows: 40,
+    });
+    try {
+      await tmux.waitFor((s) => s.includes('cannot reach') && s.includes('Press L'), 60_000);
+      tmux.send('L');
+      await tmux.waitFor((s) => s.includes('lab:') || s.includes('The practice lab'), 30_000);
+      // Up, switched over, connected to the lab's server and checked there.
+      const screen = await tmux.waitFor((s) => /connected to root@/.test(s) && !s.includes('127.0.0.1'), 240_000);
+      expect(screen).not.toContain('cannot reach');
+      expect(runningPid(layout)).toBeDefined();
+      tmux.send('q');
+    } finally {
+      tmux.kill();
+      await labDown(layout);
+    }
+  }, 320_000);
 });

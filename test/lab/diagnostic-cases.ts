@@ -174,6 +174,18 @@ export const DIAGNOSTIC_CASES: DiagnosticCase[] = [
     undoServer: 'mv /tmp/kas.good /usr/local/bin/kube-apiserver',
   },
   {
+    // Another build of the same name (one byte more): not what the jumpbox sent.
+    name: 'kube-controller-manager on the server is not the jumpbox file',
+    server:
+      'f=/usr/local/bin/kube-controller-manager && cp -p $f /tmp/kcm.good && cp -p $f /tmp/kcm.other && ' +
+      'printf x >> /tmp/kcm.other && mv /tmp/kcm.other $f',
+    expect: [
+      { step: 'copy-files', by: 'check', diagnostics: ['different-copy'] },
+      { step: 'install-binaries', by: 'check', diagnostics: ['different-binary'] },
+    ],
+    undoServer: 'mv /tmp/kcm.good /usr/local/bin/kube-controller-manager',
+  },
+  {
     name: 'page 2 is run again: the files already left /root',
     expect: [
       { step: 'install-binaries', by: 'run', diagnostics: ['not-in-root'] },
