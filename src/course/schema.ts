@@ -113,6 +113,18 @@ export const Step = z
     /** A knowledge gate instead of checks: passed when every question was answered right. */
     quiz: z.array(QuizQuestion).min(1, 'a quiz needs at least one question').optional(),
     probes: z.array(Probe).default([]),
+    /**
+     * The same files as `run`'s copy, sent by the tutor itself (key u) over SFTP: progress per
+     * file, verified by size and sha256, renamed into place. Paths are the jumpbox's, relative to
+     * its chapter folder; `to` is the server directory they land in.
+     */
+    upload: z
+      .object({
+        to: z.string().regex(/^\//, 'an absolute directory on the server'),
+        files: z.array(z.string().min(1).regex(/^[^\n]*[^/\n]$/, 'a file, not a directory')).min(1),
+      })
+      .strict()
+      .optional(),
     /** Ids of hints; their text is in each language's markdown. */
     hints: z.array(Id).min(1, 'every step needs at least one hint'),
     diagnostics: z.array(Diagnostic).default([]),
@@ -127,7 +139,13 @@ export const Step = z
     if (!s.quiz) return;
     // A quiz is answered in the tutor, never executed: anything that runs or reads the server
     // would be dead text an author might trust.
-    const dead = { run: s.run.length > 0, probes: s.probes.length > 0, diagnostics: s.diagnostics.length > 0, cwd: s.cwd !== undefined };
+    const dead = {
+      run: s.run.length > 0,
+      probes: s.probes.length > 0,
+      diagnostics: s.diagnostics.length > 0,
+      cwd: s.cwd !== undefined,
+      upload: s.upload !== undefined,
+    };
     for (const [key, present] of Object.entries(dead)) {
       if (present) ctx.addIssue({ code: 'custom', path: [key], message: `a quiz step has no ${key}: nothing is run or checked for a quiz` });
     }

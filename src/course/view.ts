@@ -19,6 +19,8 @@ export interface StepView {
   quiz?: QuizQuestionView[];
   /** The frames of the step's stepped diagram, in order (markdown); empty when it has none. */
   frames: string[];
+  /** Files the tutor can send itself (key u): how many, and the server directory. */
+  upload?: { count: number; to: string };
 }
 
 export interface QuizOptionView {
@@ -84,6 +86,7 @@ export function toPageViews(course: LoadedCourse, lang: Lang): PageView[] {
             }
           : {}),
         frames: (frameNumbers.get(step.id) ?? []).map(([n]) => text(prose.frames, `${step.id}.${n}`)),
+        ...(step.upload ? { upload: { count: step.upload.files.length, to: step.upload.to } } : {}),
       };
     });
     return { title: prose.title, intro: prose.intro, steps };

@@ -9,7 +9,7 @@ import { ChannelGate, DEFAULT_MAX_CHANNELS } from './channel-gate.js';
 import { ConnectError } from './connect-error.js';
 import { connectSsh, type ConnectOptions, type SshConnection } from './connect.js';
 import type { Executor } from './executor.js';
-import { SshExecutor } from './ssh-executor.js';
+import { SshExecutor, type ExecLease } from './ssh-executor.js';
 import { targetKey, type ResolvedTarget } from './ssh-config.js';
 
 export type ConnectionEvent =
@@ -116,18 +116,23 @@ export class ConnectionPool {
 
   /** An Executor for `target`; each exec waits for a channel slot, then (re)connects if needed. */
   executor(target: ResolvedTarget): Executor {
-    const key = targetKey(target);
-    return new SshExecutor(key, async (signal) => {
-      const entry = this.entry(target);
-      const release = await entry.gate.acquire(signal);
-      try {
-        const connection = await this.connect(target);
-        return { connection, gate: entry.gate, release };
-      } catch (err) {
-        release();
-        throw err;
-      }
-    });
+    return new SshExecutor(targetKey(target), (signal) => this.lease(target, signal));
+  }
+
+  /**
+   * A channel slot on `target`'s connection, (re)connecting if needed, for work that opens its
+   * own channels (an SFTP session); `release` frees the slot.
+   */
+  async lease(target: ResolvedTarget, signal?: AbortSignal): Promise<ExecLease> {
+    const entry = this.entry(target);
+    const release = await entry.gate.acquire(signal);
+    try {
+      const connection = await this.connect(target);
+      return { connection, gate: entry.gate, release };
+    } catch (err) {
+      release();
+      throw err;
+    }
   }
 
   stats(target: ResolvedTarget | string): PoolStats | undefined {

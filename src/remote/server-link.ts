@@ -8,6 +8,7 @@ import type { Executor } from './executor.js';
 import { explainConnectError, type LabOffer } from './explain.js';
 import type { ConnectionPool } from './pool.js';
 import { targetKey, type ResolvedTarget } from './ssh-config.js';
+import { uploadFiles, type UploadFile, type UploadOptions, type UploadResult } from './upload.js';
 
 export interface HostKeyQuestion {
   host: string;
@@ -87,6 +88,16 @@ export class SshServerLink {
 
   executor(): Executor {
     return this.pool.executor(this.target);
+  }
+
+  /** Sends files with the tutor's own verified copy, on the open connection (one channel slot). */
+  async upload(files: readonly UploadFile[], options: UploadOptions): Promise<UploadResult> {
+    const lease = await this.pool.lease(this.target, options.signal);
+    try {
+      return await uploadFiles(lease.connection, files, options);
+    } finally {
+      lease.release();
+    }
   }
 
   async close(): Promise<void> {

@@ -35,8 +35,10 @@ export type Action =
       type: 'check-done';
       results: Record<string, { checks: CheckResult[]; probes: ProbeResult[]; diagnostics: string[] }>;
     }
-  | { type: 'run-start'; stepId: string; command: string; startedAt?: number }
+  | { type: 'run-start'; stepId: string; command: string; startedAt?: number; upload?: boolean }
   | { type: 'run-output'; stepId: string; chunk: string }
+  /** An upload's progress board: replaces the text (it redraws, it does not scroll). */
+  | { type: 'run-progress'; stepId: string; text: string }
   | { type: 'run-done'; stepId: string; code: number | null; timedOut: boolean; diagnostics: string[]; elapsedMs?: number }
   /** The learner stopped the run: it is over, its output so far is kept, nothing is diagnosed. */
   | { type: 'run-cancelled'; stepId: string; elapsedMs?: number }
@@ -130,8 +132,11 @@ export function reduce(plan: CoursePlan, state: TutorState, action: Action): Tut
           timedOut: false,
           done: false,
           ...(action.startedAt !== undefined ? { startedAt: action.startedAt } : {}),
+          ...(action.upload ? { upload: true } : {}),
         },
       }));
+    case 'run-progress':
+      return withFacts(state, action.stepId, (f) => (f.run ? { ...f, run: { ...f.run, text: capTail(action.text, RUN_OUTPUT_CAP) } } : f));
     case 'run-output':
       return withFacts(state, action.stepId, (f) =>
         f.run ? { ...f, run: { ...f.run, text: capTail(f.run.text + action.chunk, RUN_OUTPUT_CAP) } } : f,

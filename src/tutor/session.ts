@@ -1,5 +1,6 @@
 // A tutor session: holds the state, performs the effects (checks, runs, progress) and reports
 // back through the pure reducer. The Ink app subscribes to it; tests drive it directly.
+import { isAbsolute, join, posix } from 'node:path';
 import type { CheckResult, MeasuredCheck, ProbeResult } from '../checks/result.js';
 import type { CheckSpec, Where } from '../checks/spec.js';
 import { probeId, type Probe, type Step } from '../course/schema.js';
@@ -9,10 +10,12 @@ import type { ExecResult, Executor } from '../remote/executor.js';
 import { explainConnectError } from '../remote/explain.js';
 import { KnownHostsFileError } from '../remote/known-hosts-file.js';
 import type { HostKeyQuestion, ConnectPrompts as Prompts, LinkOutcome as ConnectOutcome } from '../remote/server-link.js';
+import { UploadError, type UploadFile, type UploadOptions, type UploadResult } from '../remote/upload.js';
 import { sanitizeTerminal } from '../text/sanitize.js';
 import { OutputTail } from '../text/output-tail.js';
 import { shq } from '../text/shell-quote.js';
 import { matchDiagnostics } from './diagnose.js';
+import { UploadBoard } from './upload-board.js';
 import { reduce, RUN_OUTPUT_CAP, type Action } from './reducer.js';
 import {
   allStepIds,
@@ -43,6 +46,8 @@ export interface ServerLink {
   close(): Promise<void>;
   /** Tells `listener` why, each time an open connection is ended by the server or the network. */
   onDrop?(listener: (why: string) => void): () => void;
+  /** The tutor's own verified copy of files to the server (a step's `upload`). */
+  upload?(files: readonly UploadFile[], options: UploadOptions): Promise<UploadResult>;
 }
 
 /** Where progress is recorded; src/progress provides the real one. */
@@ -136,7 +141,7 @@ export class TutorSession {
   /** Trying again in the background: how many tries so far and the timer of the next. */
   private retry: { tries: number; timer: NodeJS.Timeout | null } | null = null;
   /** What to offer once the server is back: the step whose run or check the drop cut short. */
-  private cutShort: { kind: 'run' | 'check'; n: number } | null = null;
+  private cutShort: { kind: 'run' | 'check' | 'upload'; n: number } | null = null;
   private unwatchDrops: (() => void) | undefined;
   private closed = false;
   /** Runs in flight, by step: a second copy of the same step is refused; quitting stops them. */
@@ -316,6 +321,7 @@ export class TutorSession {
     const cut = this.cutShort;
     this.cutShort = null;
     if (cut?.kind === 'run') this.notice('ui:notice.backRun', { label, n: cut.n });
+    else if (cut?.kind === 'upload') this.notice('ui:notice.backUpload', { label, n: cut.n });
     else if (cut?.kind === 'check') this.notice('ui:notice.backCheck', { label, n: cut.n });
     else this.notice('ui:notice.back', { label });
   }
@@ -583,6 +589,94 @@ export class TutorSession {
       return;
     }
     this.dispatch({ type: 'overlay', overlay: { kind: 'confirm-run', stepId: step.id } });
+  }
+
+  /** Asks for consent before the tutor sends the selected step's files itself (key u). */
+  requestUpload(): void {
+    const step = this.selectedStep();
+    if (!step) return;
+    if (this.refuseIfLocked(this.state.page, this.state.step)) return;
+    if (this.refuseIfRunning(step.id)) return;
+    if (!step.upload || !this.deps.server.upload) {
+      this.notice('ui:notice.noUpload');
+      return;
+    }
+    this.dispatch({ type: 'overlay', overlay: { kind: 'confirm-upload', stepId: step.id } });
+  }
+
+  /** The step's `upload` as paths: the jumpbox's (from its chapter folder) and the server's. */
+  uploadFilesFor(stepId: string): UploadFile[] {
+    const upload = this.stepById(stepId)?.upload;
+    if (!upload) return [];
+    return upload.files.map((f) => ({
+      local: isAbsolute(f) ? f : join(this.deps.jumpboxDir, f),
+      remote: posix.join(upload.to, posix.basename(f)),
+    }));
+  }
+
+  /**
+   * Sends the step's files with the tutor's verified copy, showing per-file progress in the run
+   * pane, then checks the step. Cancel (Esc / Ctrl-C) and a dropped connection leave no partial
+   * file under a final name (the copy writes to a temporary name and renames last).
+   */
+  async upload(stepId: string): Promise<void> {
+    const step = this.stepById(stepId);
+    const send = this.deps.server.upload?.bind(this.deps.server);
+    this.dispatch({ type: 'overlay', overlay: { kind: 'none' } });
+    if (!step?.upload || !send || this.refuseIfRunning(stepId)) return;
+    if (!(await this.ensureConnected())) {
+      this.notice('ui:notice.offline');
+      return;
+    }
+    const files = this.uploadFilesFor(stepId);
+    const abort = new AbortController();
+    let settle = () => {};
+    this.runs.set(stepId, { abort, done: new Promise<void>((r) => (settle = r)) });
+    const startedAt = Date.now();
+    const board = new UploadBoard(files.map((f) => posix.basename(f.remote)));
+    // Progress comes many times a second; the screen needs a few frames of it.
+    let shownAt = 0;
+    const show = (result?: UploadResult) => this.dispatch({ type: 'run-progress', stepId, text: board.text(this.t, result) });
+    try {
+      this.record((p) => p.recordAttempt(step.id));
+      const command = this.t('ui:upload.command', { count: files.length, target: this.targetLabel, to: step.upload.to });
+      this.dispatch({ type: 'run-start', stepId, command, startedAt, upload: true });
+      const result = await send(files, {
+        signal: abort.signal,
+        onProgress: (p) => {
+          board.update(p);
+          const now = Date.now();
+          if (now - shownAt < 200 && p.phase === 'sending') return;
+          shownAt = now;
+          show();
+        },
+      });
+      show(result);
+      this.dispatch({ type: 'run-done', stepId, code: 0, timedOut: false, diagnostics: [], elapsedMs: Date.now() - startedAt });
+    } catch (err) {
+      show();
+      const elapsedMs = Date.now() - startedAt;
+      if (abort.signal.aborted) {
+        this.dispatch({ type: 'run-cancelled', stepId, elapsedMs });
+        this.notice('ui:notice.uploadCancelled');
+      } else if (isConnectError(err) || (err instanceof UploadError && err.reason === 'connection')) {
+        const n = this.stepNumber(stepId);
+        this.cutShort = { kind: 'upload', n };
+        this.dispatch({ type: 'effect-failed', stepIds: [stepId] });
+        this.notice('ui:notice.uploadLost', { n, reason: this.reason(err) });
+      } else {
+        // Said in the pane and on the status line; the message names the file and what to do.
+        const why = sanitizeTerminal((err as Error).message).split('\n')[0] ?? '';
+        this.dispatch({ type: 'run-output', stepId, chunk: `\n${this.t('ui:upload.failed', { why })}` });
+        this.dispatch({ type: 'run-done', stepId, code: 1, timedOut: false, diagnostics: [], elapsedMs });
+        this.notice('ui:notice.uploadFailed', { why });
+      }
+      return;
+    } finally {
+      this.runs.delete(stepId);
+      settle();
+    }
+    await this.check([stepId]);
   }
 
   /** The fix offered by the first firing diagnostic that has one, if any. */

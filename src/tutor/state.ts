@@ -40,6 +40,8 @@ export interface RunOutput {
   elapsedMs?: number;
   /** The learner stopped it (Esc / Ctrl-C): the output so far stays, the step is not passed. */
   cancelled?: boolean;
+  /** The tutor's own copy of the step's files (key u), not its commands: `text` is its progress. */
+  upload?: boolean;
 }
 
 /** The learner's latest answer to a quiz question: drives the ✓/✗ feedback, never persisted. */
@@ -94,6 +96,7 @@ export type Overlay =
   | { kind: 'help'; scroll?: number }
   | { kind: 'outline'; cursor: number }
   | { kind: 'confirm-run'; stepId: string; fix?: string }
+  | { kind: 'confirm-upload'; stepId: string }
   | { kind: 'confirm-reset'; scope: 'page' | 'all' }
   | { kind: 'target' }
   | { kind: 'host-key'; host: string; port: number; keyType: string; fingerprint: string }

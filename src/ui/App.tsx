@@ -225,6 +225,8 @@ export function App(props: AppProps) {
       }
       case 'run':
         return session.requestRun();
+      case 'upload':
+        return session.requestUpload();
       case 'fix': {
         const fix = step ? session.availableFix(step.id) : null;
         if (!fix) return session.dispatch({ type: 'notice', text: t('ui:notice.noFix') });

@@ -30,6 +30,8 @@ export function Overlays(props: OverlayProps) {
       return <Outline {...props} cursor={o.cursor} />;
     case 'confirm-run':
       return <ConfirmRun {...props} stepId={o.stepId} fix={o.fix} />;
+    case 'confirm-upload':
+      return <ConfirmUpload {...props} stepId={o.stepId} />;
     case 'confirm-reset':
       return <ConfirmReset {...props} scope={o.scope} />;
     case 'target':
@@ -107,6 +109,29 @@ function Outline({ session, state, pages, t, cursor, onQuit }: OverlayProps & { 
         );
       })}
       <Text dimColor>{t('ui:outline.footer')}</Text>
+    </Box>
+  );
+}
+
+function ConfirmUpload({ session, t, stepId }: OverlayProps & { stepId: string }) {
+  const step = session.selectedStep();
+  const files = session.uploadFilesFor(stepId);
+  useInput((input, key) => {
+    const action = actionFor('confirm', input, key);
+    if (action === 'confirm') session.fire(session.upload(stepId));
+    else if (action === 'cancel') close(session);
+  });
+  if (!step?.upload) return null;
+  return (
+    <Box flexDirection="column" borderStyle="round" borderColor="yellow" paddingX={1}>
+      <Text bold>{t('ui:upload.confirmTitle', { target: session.targetLabel, to: step.upload.to })}</Text>
+      <Text dimColor>{t('ui:upload.confirmHow')}</Text>
+      {files.map((f) => (
+        <Text key={f.remote} color="yellow" wrap="truncate-middle">
+          {`${f.local} → ${f.remote}`}
+        </Text>
+      ))}
+      <Text>{t('ui:confirm.question')}</Text>
     </Box>
   );
 }

@@ -197,14 +197,21 @@ export function buildPageDocument(input: DocumentInput): PageDocument {
       // Only a command's first line gets the prompt: `\` continuation lines belong to it.
       for (const cmd of step.run) cmd.split('\n').forEach((l, n) => push(c.yellow(`${n === 0 ? '$' : ' '} ${l}`), 6));
     }
+    // The tutor's own copy is offered where a key can start it (not in a book, not once running).
+    if (step.upload && selected && !input.plain && !(run && !run.done)) {
+      blank();
+      for (const l of input.markdown.render(t('ui:upload.offer', { count: step.upload.count, to: step.upload.to }), width - 4)) lines.push(`    ${c.dim(l)}`);
+    }
 
     if (run && ran) {
       blank();
       const elapsedMs = run.done ? run.elapsedMs : run.startedAt !== undefined && input.now !== undefined ? input.now - run.startedAt : undefined;
       const elapsed = elapsedMs === undefined ? '' : formatElapsed(elapsedMs, t);
       const head = !run.done
-        ? `${SPINNER[Math.floor((elapsedMs ?? 0) / SPINNER_STEP_MS) % SPINNER.length]} ${t('ui:run.runningFor', { elapsed })}`
-        : run.cancelled
+        ? `${SPINNER[Math.floor((elapsedMs ?? 0) / SPINNER_STEP_MS) % SPINNER.length]} ${t(run.upload ? 'ui:run.uploading' : 'ui:run.runningFor', { elapsed })}`
+        : run.upload
+          ? t(run.cancelled ? 'ui:run.uploadCancelled' : run.code === 0 ? 'ui:run.uploaded' : 'ui:run.uploadFailed', { elapsed })
+          : run.cancelled
           ? t('ui:run.cancelled', { elapsed })
           : run.timedOut
             ? t('ui:run.timedOut')

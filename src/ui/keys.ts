@@ -15,6 +15,7 @@ export type KeyAction =
   | 'next-page'
   | 'prev-page'
   | 'run'
+  | 'upload'
   | 'check'
   | 'hint'
   | 'fix'
@@ -45,6 +46,8 @@ export interface KeyBinding {
 
 export const KEY_BINDINGS: readonly KeyBinding[] = [
   { action: 'run', chars: ['r'], label: 'r', footer: true },
+  // Steps that copy files: the tutor sends them itself (the step says so when it can).
+  { action: 'upload', chars: ['u'], label: 'u' },
   { action: 'check', chars: ['c'], label: 'c', footer: true },
   { action: 'hint', chars: ['h'], label: 'h', footer: true },
   { action: 'fix', chars: ['f'], label: 'f' },
@@ -81,7 +84,7 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
 const CONTEXT_ACTIONS = {
   page: [
     'quit', 'help', 'outline', 'next-step', 'prev-step', 'scroll-down', 'scroll-up', 'page-down', 'page-up',
-    'next-page', 'prev-page', 'run', 'check', 'hint', 'fix', 'lang', 'target', 'reset',
+    'next-page', 'prev-page', 'run', 'upload', 'check', 'hint', 'fix', 'lang', 'target', 'reset',
     'answer', 'prev-frame', 'next-frame', 'play-frames', 'dismiss', 'start-lab',
   ],
   confirm: ['confirm', 'cancel'],

@@ -1,6 +1,7 @@
 // Finding and waiting for real processes in the fault tests (the test sshd runs on this machine,
 // so a remote command is a local process we can see with pgrep and ps).
 import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -25,4 +26,17 @@ export async function until<T>(get: () => T | Promise<T>, what: string, timeoutM
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/** The per-connection processes of a test sshd (run from `dir`): children of its listener. */
+export async function connectionSshds(dir: string): Promise<number[]> {
+  const config = join(dir, 'sshd_config');
+  const found: number[] = [];
+  for (const pid of await pids(config)) {
+    // The listener ("sshd: /usr/sbin/sshd -D -e -f <config> [listener] ..."), not pgrep itself.
+    if (!(await ps(pid, 'args')).includes('[listener]')) continue;
+    const { stdout } = await run('pgrep', ['-P', String(pid)]).catch(() => ({ stdout: '' }));
+    found.push(...stdout.split('\n').filter(Boolean).map(Number));
+  }
+  return found;
 }

@@ -7,20 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import stringWidth from 'string-width';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { describeResult } from '../../src/checks/describe.js';
 import { loadCourse, type LoadedCourse } from '../../src/course/loader.js';
-import { toPageViews } from '../../src/course/view.js';
-import { createTranslator } from '../../src/i18n/index.js';
 import type { Lang } from '../../src/i18n/types.js';
-import { reduce, type Action } from '../../src/tutor/reducer.js';
-import { initialState, type CoursePlan, type TutorState } from '../../src/tutor/state.js';
-import { buildPageDocument } from '../../src/ui/document.js';
-import { createMarkdownRenderer } from '../../src/ui/markdown.js';
+import type { Action } from '../../src/tutor/reducer.js';
+import type { TutorState } from '../../src/tutor/state.js';
 import { mountApp } from '../helpers/app.js';
 import { coursePackWriter } from '../helpers/course-pack.js';
+import { layoutPage, stateAfter as foldActions } from '../helpers/page-layout.js';
 import type { Rendered } from '../helpers/ink.js';
 
-const translator = createTranslator();
 const dirs: string[] = [];
 const mounted: Rendered[] = [];
 afterEach(() => {
@@ -65,28 +60,9 @@ steps:
   return loadCourse(dir);
 }
 
-function layout(c: LoadedCourse, lang: Lang, state: TutorState, width: number, now?: number): string[] {
-  const page = toPageViews(c, lang)[0]!;
-  return buildPageDocument({
-    page,
-    pageNumber: 1,
-    pageCount: 1,
-    statuses: page.steps.map((s) => (state.facts[s.id]?.busy ? 'running' : 'ready')),
-    facts: state.facts,
-    selected: 1,
-    width,
-    color: false,
-    t: translator.forLang(lang),
-    markdown: createMarkdownRenderer(false),
-    describe: describeResult,
-    ...(now !== undefined ? { now } : {}),
-  }).lines;
-}
-
-function stateAfter(c: LoadedCourse, actions: Action[]): TutorState {
-  const plan: CoursePlan = { pages: c.pages.map((p) => ({ id: p.id, steps: p.steps })) };
-  return actions.reduce((s, a) => reduce(plan, s, a), initialState(plan, 'en'));
-}
+const layout = (c: LoadedCourse, lang: Lang, state: TutorState, width: number, now?: number) =>
+  layoutPage(c, lang, state, width, { selected: 1, ...(now !== undefined ? { now } : {}) });
+const stateAfter = (c: LoadedCourse, actions: Action[]) => foldActions(c, actions);
 
 /** What the shell prints for `seq 1 <n>` run by the tutor: its echo, then the numbers. */
 const transcript = (n: number) => `$ seq 1 ${n}\n${Array.from({ length: n }, (_, i) => i + 1).join('\n')}\n`;

@@ -108,6 +108,14 @@ describe('the control-plane lesson pack', () => {
     expect(copy.checks.every((c) => c.where === 'server')).toBe(true);
     // The fix for missing execute bits copies again with the very same command.
     expect(copy.diagnostics.find((d) => d.id === 'not-executable')?.fix?.at(-1)).toBe(CHAPTER_SCP);
+    // The tutor's own copy (key u) sends exactly the scp's files to the same place (~ is /root).
+    const sources = CHAPTER_SCP.replace(/\\\n\s*/g, ' ').split(/\s+/).slice(1, -1);
+    expect(copy.upload).toEqual({ to: '/root', files: sources });
+    // Each binary is compared with the very file the scp sends.
+    const binaries = sources.filter((f) => f.startsWith('downloads/'));
+    expect(copy.checks.flatMap((c) => (c.kind === 'file' && c.sameAs ? [c.sameAs] : []))).toEqual(binaries);
+    const install = step('install-binaries');
+    expect(install.checks.flatMap((c) => (c.kind === 'file' && c.sameAs ? [c.sameAs] : []))).toEqual(binaries);
     const pre = step('prerequisites');
     expect(pre.run).toEqual([]);
     expect(pre.checks.find((c) => c.id === 'etcd')).toMatchObject({ kind: 'service', name: 'etcd', active: true });
