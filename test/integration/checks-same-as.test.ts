@@ -1,8 +1,9 @@
 // `sameAs`: a file on the server compared with the jumpbox's, byte for byte (size and sha256),
 // through real batches in the local shell; and the chapter's own checks and diagnostics for a copy
 // cut short, on pages 1 and 2.
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, openSync, rmSync, truncateSync, writeFileSync, writeSync, closeSync, copyFileSync, chmodSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, rmSync, truncateSync, writeFileSync, writeSync, closeSync, copyFileSync, chmodSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -100,6 +101,20 @@ describe('a file compared with the jumpbox', () => {
     const r = await check({ jumpboxFiles, serverDigests }, spy);
     expect(r.status).toBe('fail');
     expect(r.evidence).toContain('copy: different bytes (same size)');
+  });
+
+  it('hashes with sha256sum on a server without openssl', async () => {
+    copyFileSync(local, remote);
+    // A PATH with the tools the gather uses, but no openssl.
+    const bin = join(dir, 'bin-no-openssl');
+    mkdirSync(bin, { recursive: true });
+    for (const tool of ['stat', 'sha256sum', 'cut', 'head']) symlinkSync(execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(), join(bin, tool));
+    const bare = new LocalExecutor({ env: { PATH: bin } });
+    const r = await check({ jumpboxFiles }, bare);
+    expect(r.status).toBe('pass');
+    expect(r.evidence).toContain('copy: identical');
+    truncateSync(remote, 5);
+    expect((await check({ jumpboxFiles }, bare)).evidence).toContain(`copy: truncated (5 of ${SIZE} bytes)`);
   });
 
   it('reads a jumpbox file again when it changed', async () => {
