@@ -47,6 +47,7 @@ import { tmpdir, cpus } from 'node:os';
 import { join, dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { gitState } from './git-state.js';
 import { promisify } from 'node:util';
 import { compileBatch } from '../src/checks/compile.js';
 import { judgeBatchOutput, runBatch } from '../src/checks/run.js';
@@ -573,12 +574,7 @@ async function main(): Promise<void> {
     const ratio = baseScaledMs / tutorMs;
     const checks = tutorRuns[0]!.checksPerStudent;
     const here = dirname(fileURLToPath(import.meta.url));
-    const commit = await run('git', ['rev-parse', 'HEAD'], { cwd: here })
-      .then((r) => r.stdout.trim())
-      .catch(() => 'unknown');
-    const dirty = await run('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: here })
-      .then((r) => r.stdout.trim() !== '')
-      .catch(() => false);
+    const { commit, dirty } = await gitState();
 
     const s = (ms: number) => (ms / 1000).toFixed(2);
     const x = (r: number) => `${r.toFixed(1)}x`;

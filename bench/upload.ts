@@ -25,6 +25,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gitState } from './git-state.js';
 import { promisify } from 'node:util';
 import { connectSsh, type SshConnection } from '../src/remote/connect.js';
 import type { ResolvedTarget } from '../src/remote/ssh-config.js';
@@ -238,12 +239,7 @@ try {
     tutorVerifiedVsScpWithSha256sum: paired(tutor, scpSum),
   };
 
-  const commit = await run('git', ['rev-parse', 'HEAD'], { cwd: here })
-    .then((r) => r.stdout.trim())
-    .catch(() => 'unknown');
-  const dirty = await run('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: here })
-    .then((r) => r.stdout.trim() !== '')
-    .catch(() => false);
+  const { commit, dirty } = await gitState();
   const { stderr: sshVersion } = await run('ssh', ['-V']).catch(() => ({ stderr: 'unknown' }));
 
   const f2 = (x: number) => x.toFixed(2);

@@ -12,7 +12,7 @@ import { SshServerLink } from '../../src/remote/server-link.js';
 import { stepDone } from '../../src/tutor/state.js';
 import type { TutorSession } from '../../src/tutor/session.js';
 import { mountApp } from '../helpers/app.js';
-import { coursePackWriter } from '../helpers/course-pack.js';
+import { writeLongStepCourse } from '../helpers/long-step-course.js';
 import { KEYS, type Rendered } from '../helpers/ink.js';
 import { pids, until } from '../helpers/processes.js';
 import { startSshd, targetFor, type Sshd } from '../helpers/sshd.js';
@@ -51,31 +51,7 @@ async function mount(name: string, where: 'server' | 'jumpbox' = 'server') {
   const marker = `40.${Date.now() % 1_000_000}${Math.floor(Math.random() * 1000)}`;
   markers.push(`sleep ${marker}`);
   const courseDir = join(root, name, 'course');
-  coursePackWriter(courseDir, 'cancel', ['01-long'])(
-    '01-long',
-    `page: long
-steps:
-  - id: first
-    where: server
-    checks:
-      - kind: command
-        run: echo ok
-        stdout: { equals: ok }
-    hints: [h]
-  - id: long
-    where: ${where}
-    run:
-      - echo started-${name}
-      - sleep ${marker}
-    checks:
-      - kind: command
-        run: echo no
-        stdout: { equals: yes }
-    hints: [h]
-`,
-    '# 긴 명령\n\n<!-- step: first -->\n## 첫 단계\n\n통과합니다.\n\n<!-- hint: first.h -->\n힌트.\n\n<!-- step: long -->\n## 긴 단계\n\n오래 걸립니다.\n\n<!-- hint: long.h -->\n힌트.\n',
-    '# Long\n\n<!-- step: first -->\n## First\n\nIt passes.\n\n<!-- hint: first.h -->\nA hint.\n\n<!-- step: long -->\n## Long\n\nIt takes long.\n\n<!-- hint: long.h -->\nA hint.\n',
-  );
+  writeLongStepCourse(courseDir, { id: 'cancel', marker, where, started: `started-${name}` });
   const pool = new ConnectionPool();
   pools.push(pool);
   const knownHostsFile = join(root, `${name}-known_hosts`);

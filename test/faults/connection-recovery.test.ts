@@ -5,7 +5,7 @@
 // the progress file keeps everything on record. A declined host key or a wrong passphrase is
 // asked again on the next c. And `q` during a run asks, then kills the remote command.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -16,7 +16,7 @@ import { ConnectionPool } from '../../src/remote/pool.js';
 import { SshServerLink } from '../../src/remote/server-link.js';
 import type { TutorSession } from '../../src/tutor/session.js';
 import { mountApp } from '../helpers/app.js';
-import { coursePackWriter } from '../helpers/course-pack.js';
+import { writeLongStepCourse } from '../helpers/long-step-course.js';
 import { logFault } from '../helpers/fault-log.js';
 import { KEYS, type Rendered } from '../helpers/ink.js';
 import { pids, ps, until } from '../helpers/processes.js';
@@ -79,30 +79,7 @@ async function mount(name: string, o: MountOptions = {}) {
   const marker = `30.${Date.now() % 1_000_000}${Math.floor(Math.random() * 1000)}`;
   markers.push(`sleep ${marker}`);
   const courseDir = join(root, name, 'course');
-  coursePackWriter(courseDir, 'drop', ['01-long'])(
-    '01-long',
-    `page: long
-steps:
-  - id: first
-    where: server
-    checks:
-      - kind: command
-        run: echo ok
-        stdout: { equals: ok }
-    hints: [h]
-  - id: long
-    where: server
-    run:
-      - sleep ${marker}
-    checks:
-      - kind: command
-        run: echo no
-        stdout: { equals: yes }
-    hints: [h]
-`,
-    '# 긴 명령\n\n<!-- step: first -->\n## 첫 단계\n\n통과합니다.\n\n<!-- hint: first.h -->\n힌트.\n\n<!-- step: long -->\n## 긴 단계\n\n오래 걸립니다.\n\n<!-- hint: long.h -->\n힌트.\n',
-    '# Long\n\n<!-- step: first -->\n## First\n\nIt passes.\n\n<!-- hint: first.h -->\nA hint.\n\n<!-- step: long -->\n## Long\n\nIt takes long.\n\n<!-- hint: long.h -->\nA hint.\n',
-  );
+  writeLongStepCourse(courseDir, { id: 'drop', marker });
   const course = loadCourse(courseDir);
   const pool = new ConnectionPool();
   pools.push(pool);

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { coursePackWriter } from '../helpers/course-pack.js';
+import { writeLongStepCourse } from '../helpers/long-step-course.js';
 import { startSshd, type Sshd } from '../helpers/sshd.js';
 import { startInTmux, type TmuxSession } from '../helpers/tmux.js';
 
@@ -97,34 +98,6 @@ describe.each(['ko', 'en'] as const)('page 1 in a real terminal (%s)', (lang) =>
   }, 60_000);
 });
 
-/** A one-page pack whose second step prints a line, then sleeps on the server until cancelled. */
-function writeLongPack(dir: string, marker: string): void {
-  coursePackWriter(dir, 'cancel', ['01-long'])(
-    '01-long',
-    `page: long
-steps:
-  - id: first
-    where: server
-    checks:
-      - kind: command
-        run: echo ok
-        stdout: { equals: ok }
-    hints: [h]
-  - id: long
-    where: server
-    run:
-      - echo started
-      - sleep ${marker}
-    checks:
-      - kind: command
-        run: echo no
-        stdout: { equals: yes }
-    hints: [h]
-`,
-    '# 긴 명령\n\n<!-- step: first -->\n## 첫 단계\n\n통과합니다.\n\n<!-- hint: first.h -->\n힌트.\n\n<!-- step: long -->\n## 긴 단계\n\n오래 걸리는 명령입니다. Ctrl-C나 Esc로 취소할 수 있습니다.\n\n<!-- hint: long.h -->\n힌트.\n',
-    '# Long\n\n<!-- step: first -->\n## First\n\nIt passes.\n\n<!-- hint: first.h -->\nA hint.\n\n<!-- step: long -->\n## Long\n\nA command that takes long. Ctrl-C or Esc cancels it.\n\n<!-- hint: long.h -->\nA hint.\n',
-  );
-}
 
 const sleeping = (marker: string): boolean => {
   try {
@@ -138,7 +111,12 @@ describe.each(['ko', 'en'] as const)('a cancelled run in a real terminal (%s)', 
   it('Ctrl-C stops the command on the server and keeps the output: matches the golden screen', async () => {
     const marker = `41.${process.pid}${lang === 'ko' ? 1 : 2}`;
     const pack = join(home, `pack-${lang}`);
-    writeLongPack(pack, marker);
+    writeLongStepCourse(pack, {
+      id: 'cancel',
+      marker,
+      started: 'started',
+      prose: { ko: '오래 걸리는 명령입니다. Ctrl-C나 Esc로 취소할 수 있습니다.', en: 'A command that takes long. Ctrl-C or Esc cancels it.' },
+    });
     const tmux = startTutor(['--lang', lang, '--ssh-config', join(home, '.ssh', 'config'), '--lessons', pack], join(home, `state-cancel-${lang}`));
     const checked = lang === 'ko' ? /개 단계를 .* 점검했습니다/ : /Checked \d+ steps in/;
     await tmux.waitFor((s) => checked.test(s) && !s.includes('⟳'), 50_000);

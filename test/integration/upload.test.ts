@@ -5,7 +5,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectSsh, type SshConnection } from '../../src/remote/connect.js';
 import { SshExecutor } from '../../src/remote/ssh-executor.js';
@@ -22,7 +21,6 @@ import { ProgressTracker } from '../../src/remote/upload-progress.js';
 import { parseSumLine, parseVerify, sumsScript, verifyScript } from '../../src/remote/upload-remote.js';
 import { startSshd, targetFor, type Sshd } from '../helpers/sshd.js';
 
-const run = promisify(execFile);
 const SFTP = ['Subsystem sftp /usr/lib/openssh/sftp-server'];
 
 let withSftp: Sshd;
